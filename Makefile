@@ -1,0 +1,54 @@
+# Cabinet. `make run` opens the GUI on a demo vault; `make test` runs every test.
+GO        ?= go
+BIN       := bin/cabinet
+DEMO      ?= $(CURDIR)/.demo-vault
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+FUZZTIME  ?= 5s
+
+.PHONY: all deps build run test test-go fuzz bench lint fmt vet package clean
+
+all: build
+
+deps:
+	@packaging/deps.sh
+
+build: deps
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/cabinet
+
+# Opens the GUI on a demo vault (passphrase "demo"), created on first run.
+run: build
+	@test -f $(DEMO)/cabinet.vault || (printf 'demo\n' | $(BIN) demo --vault $(DEMO) --patients 2000)
+	$(BIN) --vault $(DEMO)
+
+test: deps vet test-go fuzz
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+# Each fuzz target runs for FUZZTIME; crashers land in testdata/fuzz.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
+	  done; \
+	done
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee bench.txt
+
+lint: deps vet
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ID is a random record key. It carries no name, date or count.
+type ID [16]byte
+
+// NewID returns a random ID.
+func NewID() ID {
+	var id ID
+	copy(id[:], randomBytes(len(id)))
+	return id
+}
+
+func (id ID) String() string { return hex.EncodeToString(id[:]) }
+
+// IsZero reports whether id is the zero ID.
+func (id ID) IsZero() bool { return id == ID{} }
+
+// ErrBadID: the text is not an ID.
+var ErrBadID = errors.New("not a record id (32 hexadecimal characters expected)")
+
+// ParseID reads the form printed by [ID.String].
+func ParseID(s string) (ID, error) {
+	var id ID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(id) {
+		return id, ErrBadID
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// MarshalText writes the ID as hex.
+func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText reads the hex form.
+func (id *ID) UnmarshalText(b []byte) error {
+	p, err := ParseID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = p
+	return nil
+}
+
+// Tx is a transaction on an unlocked vault. Values it returns are copies,
+// valid after the transaction ends.
+type Tx struct {
+	v        *Vault
+	tx       *bolt.Tx
+	k        *keys
+	newNames []string
+}
+
+// View runs fn in a read-only transaction.
+func (v *Vault) View(fn func(*Tx) error) error {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.db == nil {
+		return ErrClosed
+	}
+	if v.keys == nil {
+		return ErrLocked
+	}
+	return guarded(func() error {
+		return v.db.View(func(btx *bolt.Tx) error {
+			return fn(&Tx{v: v, tx: btx, k: v.keys})
+		})
+	})
+}
+
+// Update runs fn in a read-write transaction, committed with fsync when fn
+// returns nil and rolled back otherwise.
+func (v *Vault) Update(fn func(*Tx) error) error {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.db == nil {
+		return ErrClosed
+	}
+	if v.keys == nil {
+		return ErrLocked
+	}
+	return v.update(v.keys, fn)
+}
+
+func (v *Vault) update(k *keys, fn func(*Tx) error) error {
+	err := guarded(func() error {
+		return v.db.Update(func(btx *bolt.Tx) error {
+			t := &Tx{v: v, tx: btx, k: k}
+			if err := fn(t); err != nil {
+				return err
+			}
+			return t.registerNewBuckets()
+		})
+	})
+	return classifyFSError(err)
+}
+
+// physical returns the on-disk name of a logical bucket: a keyed hash, so
+// the file does not say what a bucket holds.
+func (t *Tx) physical(bucket string) []byte {
+	return mac(t.k.names, []byte(bucket))[:16]
+}
+
+func (t *Tx) bucket(name string, create bool) (*bolt.Bucket, error) {
+	p := t.physical(name)
+	if b := t.tx.Bucket(p); b != nil || !create {
+		return b, nil
+	}
+	b, err := t.tx.CreateBucket(p)
+	if err != nil {
+		return nil, fmt.Errorf("create bucket: %w", err)
+	}
+	t.newNames = append(t.newNames, name)
+	return b, nil
+}
+
+// Get returns the value under bucket and id, or [ErrNotFound].
+func (t *Tx) Get(bucket string, id ID) ([]byte, error) {
+	b, err := t.bucket(bucket, false)
+	if err != nil || b == nil {
+		return nil, ErrNotFound
+	}
+	raw := b.Get(id[:])
+	if raw == nil {
+		return nil, ErrNotFound
+	}
+	return t.open(bucket, id[:], raw)
+}
+
+func (t *Tx) open(bucket string, key, raw []byte) ([]byte, error) {
+	pt, err := open(t.k.records, raw, associatedData(bucket, key))
+	if err != nil {
+		return nil, corrupt(fmt.Sprintf("bucket %s, key %x", bucket, key), "the value does not authenticate (changed, truncated or moved)")
+	}
+	return pt, nil
+}
+
+// Put seals value and stores it under bucket and id.
+func (t *Tx) Put(bucket string, id ID, value []byte) error {
+	if !t.tx.Writable() {
+		return errors.New("put in a read-only transaction")
+	}
+	b, err := t.bucket(bucket, true)
+	if err != nil {
+		return err
+	}
+	return b.Put(id[:], seal(t.k.records, value, associatedData(bucket, id[:])))
+}
+
+// PutJSON stores v encoded as JSON.
+func (t *Tx) PutJSON(bucket string, id ID, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", bucket, err)
+	}
+	defer wipe(b)
+	return t.Put(bucket, id, b)
+}
+
+// GetJSON decodes the value under bucket and id into v.
+func (t *Tx) GetJSON(bucket string, id ID, v any) error {
+	b, err := t.Get(bucket, id)
+	if err != nil {
+		return err
+	}
+	defer wipe(b)
+	if err := json.Unmarshal(b, v); err != nil {
+		return corrupt(fmt.Sprintf("bucket %s, key %s", bucket, id), "the value cannot be decoded")
+	}
+	return nil
+}
+
+// Delete removes the value under bucket and id. Deleting a missing value is
+// not an error.
+func (t *Tx) Delete(bucket string, id ID) error {
+	b, err := t.bucket(bucket, false)
+	if err != nil || b == nil {
+		return err
+	}
+	return b.Delete(id[:])
+}
+
+// ForEach calls fn with every value of bucket, in key order (random order
+// for the caller). The value slice is valid only during the call.
+func (t *Tx) ForEach(bucket string, fn func(id ID, value []byte) error) error {
+	b, err := t.bucket(bucket, false)
+	if err != nil || b == nil {
+		return err
+	}
+	return b.ForEach(func(k, raw []byte) error {
+		if len(k) != len(ID{}) {
+			return corrupt(fmt.Sprintf("bucket %s", bucket), "a key has the wrong length")
+		}
+		pt, err := t.open(bucket, k, raw)
+		if err != nil {
+			return err
+		}
+		err = fn(ID(k), pt)
+		wipe(pt)
+		return err
+	})
+}
+
+// Count returns the number of values in bucket.
+func (t *Tx) Count(bucket string) int {
+	b, _ := t.bucket(bucket, false)
+	if b == nil {
+		return 0
+	}
+	return b.Stats().KeyN
+}
+
+// NamedID returns a stable ID for a singleton record (settings, counters),
+// derived with the names key so that it says nothing either.
+func (t *Tx) NamedID(name string) ID {
+	var id ID
+	copy(id[:], mac(t.k.names, []byte("named "+name)))
+	return id
+}
+
+// registerNewBuckets records the logical names of buckets created in this
+// transaction, sealed, so that a full check can open every value.
+func (t *Tx) registerNewBuckets() error {
+	if len(t.newNames) == 0 {
+		return nil
+	}
+	names, err := t.bucketNames()
+	if err != nil {
+		return err
+	}
+	for _, n := range t.newNames {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	b, _ := json.Marshal(names)
+	return t.tx.Bucket(metaBucket).Put(bucketsKey, seal(t.k.records, b, associatedData("meta", bucketsKey)))
+}
+
+func (t *Tx) bucketNames() ([]string, error) {
+	raw := t.tx.Bucket(metaBucket).Get(bucketsKey)
+	if raw == nil {
+		return nil, nil
+	}
+	pt, err := open(t.k.records, raw, associatedData("meta", bucketsKey))
+	if err != nil {
+		return nil, corrupt("meta", "bucket list does not authenticate")
+	}
+	var names []string
+	if err := json.Unmarshal(pt, &names); err != nil {
+		return nil, corrupt("meta", "bucket list cannot be decoded")
+	}
+	return names, nil
+}

@@ -1,0 +1,565 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterr "go.etcd.io/bbolt/errors"
+	"golang.org/x/crypto/nacl/box"
+)
+
+// FileName is the name of the bbolt file inside a vault directory.
+const FileName = "cabinet.vault"
+
+// BackupDir is the folder inside the vault directory for backups.
+const BackupDir = "backups"
+
+// The meta bucket is the only bucket with a clear name; it holds the header
+// (clear) and sealed bookkeeping values.
+var (
+	metaBucket   = []byte("cabinet")
+	headerKey    = []byte("header")
+	failBoxKey   = []byte("failbox")
+	auditHeadKey = []byte("chain")
+	bucketsKey   = []byte("buckets")
+	failedBucket = []byte("failed")
+)
+
+// Options tune a vault. The zero value and nil mean defaults.
+type Options struct {
+	// KDF sets the Argon2id parameters of a new vault. Nil calibrates
+	// [DefaultKDF] to about half a second on this machine.
+	KDF *KDFParams
+	// LockTimeout is how long Open waits for another process to release the
+	// vault (default 500 ms).
+	LockTimeout time.Duration
+	// Actor is written in audit entries made by the vault itself
+	// (unlock, lock...). Default "practitioner".
+	Actor string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.LockTimeout == 0 {
+		r.LockTimeout = 500 * time.Millisecond
+	}
+	if r.Actor == "" {
+		r.Actor = "practitioner"
+	}
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	return r
+}
+
+// Vault is an open vault. It is locked until [Vault.Unlock] succeeds. Its
+// methods are safe for concurrent use.
+type Vault struct {
+	dir  string
+	db   *bolt.DB
+	opts Options
+
+	mu   sync.RWMutex // guards keys and hdr; held for reading by every transaction
+	hdr  *header
+	keys *keys // nil while locked
+}
+
+type keys struct {
+	data, records, names, audit, sync []byte
+	failPriv                          *[32]byte
+}
+
+func (k *keys) wipe() {
+	wipe(k.data)
+	wipe(k.records)
+	wipe(k.names)
+	wipe(k.audit)
+	wipe(k.sync)
+	if k.failPriv != nil {
+		wipe(k.failPriv[:])
+	}
+}
+
+func deriveKeys(data []byte) *keys {
+	return &keys{
+		data:    data,
+		records: subKey(data, "records"),
+		names:   subKey(data, "bucket names"),
+		audit:   subKey(data, "audit mac"),
+		sync:    subKey(data, "sync"),
+	}
+}
+
+// Dir is the vault's directory.
+func (v *Vault) Dir() string { return v.dir }
+
+// Path is the bbolt file's path.
+func (v *Vault) Path() string { return filepath.Join(v.dir, FileName) }
+
+// Exists reports whether dir holds a vault file.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, FileName))
+	return err == nil
+}
+
+// Create makes a new vault in dir (created if needed) protected by
+// passphrase. It returns the vault, unlocked, and the recovery key, which is
+// shown once and never stored.
+func Create(dir string, passphrase []byte, o *Options) (*Vault, string, error) {
+	opts := o.withDefaults()
+	if len(passphrase) == 0 {
+		return nil, "", errors.New("create vault: empty passphrase")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", fmt.Errorf("create vault directory: %w", classifyFSError(err))
+	}
+	if Exists(dir) {
+		return nil, "", ErrVaultExists
+	}
+	kdf := DefaultKDF
+	if opts.KDF != nil {
+		kdf = *opts.KDF
+	} else {
+		kdf = calibrate(kdf, 500*time.Millisecond)
+	}
+	db, err := openBolt(filepath.Join(dir, FileName), opts, false)
+	if err != nil {
+		return nil, "", err
+	}
+	v := &Vault{dir: dir, db: db, opts: opts}
+
+	data := randomBytes(keySize)
+	display, secret := newRecoveryKey()
+	pub, priv, err := box.GenerateKey(rand.Reader)
+	if err != nil {
+		db.Close()
+		return nil, "", err
+	}
+	h := &header{
+		Format:        formatVersion,
+		KDF:           kdf,
+		Salt:          randomBytes(16),
+		RecoverySalt:  randomBytes(16),
+		FailBoxPublic: pub[:],
+	}
+	kek := deriveKEK(passphrase, h.Salt, kdf)
+	h.ByPassphrase = seal(kek, data, h.wrapAD("passphrase"))
+	wipe(kek)
+	rkek := recoveryKEK(secret, h.RecoverySalt)
+	h.ByRecovery = seal(rkek, data, h.wrapAD("recovery"))
+	wipe(rkek)
+	wipe(secret)
+
+	k := deriveKeys(data)
+	k.failPriv = priv
+	err = v.update(k, func(tx *Tx) error {
+		meta, err := tx.tx.CreateBucket(metaBucket)
+		if err != nil {
+			return err
+		}
+		if _, err := meta.CreateBucket(failedBucket); err != nil {
+			return err
+		}
+		if err := meta.Put(headerKey, h.encode()); err != nil {
+			return err
+		}
+		if err := meta.Put(failBoxKey, seal(k.records, priv[:], associatedData("meta", failBoxKey))); err != nil {
+			return err
+		}
+		return tx.appendAudit(AuditEntry{Actor: opts.Actor, Action: "vault.create"})
+	})
+	if err != nil {
+		db.Close()
+		os.Remove(filepath.Join(dir, FileName))
+		return nil, "", fmt.Errorf("create vault: %w", err)
+	}
+	v.hdr = h
+	v.keys = k
+	return v, display, nil
+}
+
+// calibrate raises the Argon2id time cost until one derivation takes about
+// target on this machine. It never goes below p.
+func calibrate(p KDFParams, target time.Duration) KDFParams {
+	start := time.Now()
+	deriveKEK([]byte("calibration"), make([]byte, 16), p)
+	took := time.Since(start)
+	if took <= 0 || took >= target*8/10 {
+		return p
+	}
+	t := uint32(float64(p.Time) * float64(target) / float64(took))
+	if t > 12 {
+		t = 12
+	}
+	if t > p.Time {
+		p.Time = t
+	}
+	return p
+}
+
+// Open opens the vault in dir, locked. It fails with [ErrNoVault],
+// [ErrAlreadyOpen] (within LockTimeout), [ErrReadOnly] or [ErrCorrupt].
+func Open(dir string, o *Options) (*Vault, error) {
+	opts := o.withDefaults()
+	path := filepath.Join(dir, FileName)
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNoVault
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open vault: %w", classifyFSError(err))
+	}
+	if st.IsDir() {
+		return nil, ErrNoVault
+	}
+	if err := checkWritableDir(dir); err != nil {
+		return nil, err
+	}
+	db, err := openBolt(path, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	v := &Vault{dir: dir, db: db, opts: opts}
+	h, err := readHeader(db, st.Size())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	v.hdr = h
+	return v, nil
+}
+
+// checkWritableDir makes sure backups and the bbolt file can be written:
+// permission bits do not tell when running as root or on a read-only mount.
+func checkWritableDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".cabinet-probe-*")
+	if err != nil {
+		return fmt.Errorf("%w: %s: the folder must be writable", ErrReadOnly, dir)
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+func openBolt(path string, opts Options, readOnly bool) (db *bolt.DB, err error) {
+	if err := preflight(path); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			err = corrupt("file structure", "the file cannot be read as a vault")
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, ReadOnly: readOnly})
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, bolterr.ErrTimeout):
+		return nil, ErrAlreadyOpen
+	case errors.Is(err, bolterr.ErrInvalid), errors.Is(err, bolterr.ErrChecksum),
+		errors.Is(err, bolterr.ErrVersionMismatch):
+		return nil, corrupt("file structure", "not a Cabinet vault, or its first pages are damaged")
+	default:
+		cerr := classifyFSError(err)
+		if cerr != err {
+			return nil, cerr
+		}
+		// bbolt reports short and garbled files with plain errors.
+		return nil, corrupt("file structure", "the file is too short or damaged")
+	}
+}
+
+func classifyFSError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("the disk is full: %w", err)
+	}
+	return err
+}
+
+func readHeader(db *bolt.DB, fileSize int64) (h *header, err error) {
+	err = guarded(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			if tx.Size() > fileSize {
+				return corrupt("file structure", fmt.Sprintf("the file is truncated (%d of %d bytes)", fileSize, tx.Size()))
+			}
+			meta := tx.Bucket(metaBucket)
+			if meta == nil {
+				return corrupt("header", "missing: this file is not a Cabinet vault")
+			}
+			var derr error
+			h, derr = decodeHeader(meta.Get(headerKey))
+			return derr
+		})
+	})
+	return h, err
+}
+
+// guarded runs fn, turning a panic or memory fault inside bbolt (a damaged
+// page) into an ErrCorrupt.
+func guarded(fn func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			err = corrupt("file structure", "a page of the file is damaged")
+		}
+	}()
+	return fn()
+}
+
+// KDF returns the Argon2id parameters in the header.
+func (v *Vault) KDF() KDFParams {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.hdr.KDF
+}
+
+// Unlocked reports whether the keys are in memory.
+func (v *Vault) Unlocked() bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.keys != nil
+}
+
+// Unlock derives the key from passphrase and unwraps the data key. A wrong
+// passphrase is recorded, sealed, and shows in the audit journal at the next
+// successful unlock.
+func (v *Vault) Unlock(passphrase []byte) error {
+	v.mu.RLock()
+	h := v.hdr
+	v.mu.RUnlock()
+	if h == nil {
+		return ErrClosed
+	}
+	kek := deriveKEK(passphrase, h.Salt, h.KDF)
+	data, err := open(kek, h.ByPassphrase, h.wrapAD("passphrase"))
+	wipe(kek)
+	if err != nil {
+		v.recordFailedUnlock("passphrase")
+		return ErrWrongPassphrase
+	}
+	return v.finishUnlock(data, "passphrase")
+}
+
+// UnlockWithRecovery unwraps the data key with the recovery key shown at
+// creation. The caller should then ask for a new passphrase
+// ([Vault.SetPassphrase]).
+func (v *Vault) UnlockWithRecovery(recoveryKey string) error {
+	v.mu.RLock()
+	h := v.hdr
+	v.mu.RUnlock()
+	if h == nil {
+		return ErrClosed
+	}
+	secret, err := parseRecoveryKey(recoveryKey)
+	if err != nil {
+		v.recordFailedUnlock("recovery key")
+		return err
+	}
+	rkek := recoveryKEK(secret, h.RecoverySalt)
+	wipe(secret)
+	data, err := open(rkek, h.ByRecovery, h.wrapAD("recovery"))
+	wipe(rkek)
+	if err != nil {
+		v.recordFailedUnlock("recovery key")
+		return ErrWrongRecoveryKey
+	}
+	return v.finishUnlock(data, "recovery key")
+}
+
+func (v *Vault) finishUnlock(data []byte, how string) error {
+	k := deriveKeys(data)
+	var failed []failedUnlock
+	err := guarded(func() error {
+		return v.db.View(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(metaBucket)
+			priv, err := open(k.records, meta.Get(failBoxKey), associatedData("meta", failBoxKey))
+			if err != nil || len(priv) != 32 {
+				return corrupt("meta", "failed-unlock key does not authenticate")
+			}
+			k.failPriv = new([32]byte)
+			copy(k.failPriv[:], priv)
+			wipe(priv)
+			return nil
+		})
+	})
+	if err != nil {
+		k.wipe()
+		return err
+	}
+	// Move sealed failed attempts into the audit journal, then log this unlock.
+	err = v.update(k, func(tx *Tx) error {
+		fb := tx.tx.Bucket(metaBucket).Bucket(failedBucket)
+		pub := (*[32]byte)(v.hdr.FailBoxPublic)
+		var dels [][]byte
+		err := fb.ForEach(func(key, val []byte) error {
+			dels = append(dels, append([]byte(nil), key...))
+			pt, ok := box.OpenAnonymous(nil, val, pub, k.failPriv)
+			var f failedUnlock
+			if !ok || json.Unmarshal(pt, &f) != nil {
+				f = failedUnlock{How: "unreadable record"}
+			}
+			failed = append(failed, f)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, key := range dels {
+			if err := fb.Delete(key); err != nil {
+				return err
+			}
+		}
+		for _, f := range failed {
+			if err := tx.appendAudit(AuditEntry{Time: f.Time, Actor: "unknown", Action: "vault.unlock-failed", Detail: f.How}); err != nil {
+				return err
+			}
+		}
+		return tx.appendAudit(AuditEntry{Actor: v.opts.Actor, Action: "vault.unlock", Detail: how})
+	})
+	if err != nil {
+		k.wipe()
+		return fmt.Errorf("unlock: %w", err)
+	}
+	v.mu.Lock()
+	if v.keys != nil {
+		v.keys.wipe()
+	}
+	v.keys = k
+	v.mu.Unlock()
+	return nil
+}
+
+type failedUnlock struct {
+	Time time.Time `json:"time"`
+	How  string    `json:"how"`
+}
+
+// recordFailedUnlock seals the attempt to the failed-unlock public key: the
+// file shows neither its time nor its kind, and only an unlocked vault reads
+// it back into the audit journal.
+func (v *Vault) recordFailedUnlock(how string) {
+	pt, _ := json.Marshal(failedUnlock{Time: v.opts.Now().UTC(), How: how})
+	sealed, err := box.SealAnonymous(nil, pt, (*[32]byte)(v.hdr.FailBoxPublic), rand.Reader)
+	if err != nil {
+		return
+	}
+	_ = guarded(func() error {
+		return v.db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(metaBucket)
+			if meta == nil {
+				return nil
+			}
+			fb, err := meta.CreateBucketIfNotExists(failedBucket)
+			if err != nil {
+				return err
+			}
+			return fb.Put(randomBytes(16), sealed)
+		})
+	})
+}
+
+// Lock writes a lock entry to the audit journal and drops every key from
+// memory. It waits for transactions under way.
+func (v *Vault) Lock() {
+	v.mu.RLock()
+	k := v.keys
+	v.mu.RUnlock()
+	if k == nil {
+		return
+	}
+	_ = v.Update(func(tx *Tx) error {
+		return tx.appendAudit(AuditEntry{Actor: v.opts.Actor, Action: "vault.lock"})
+	})
+	v.mu.Lock()
+	if v.keys != nil {
+		v.keys.wipe()
+		v.keys = nil
+	}
+	v.mu.Unlock()
+}
+
+// Close locks the vault and releases the file.
+func (v *Vault) Close() error {
+	v.Lock()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.db == nil {
+		return nil
+	}
+	err := v.db.Close()
+	v.db = nil
+	v.hdr = nil
+	return err
+}
+
+// ChangePassphrase checks old and rewraps the data key under new. Records
+// are not re-encrypted. The vault must be unlocked.
+func (v *Vault) ChangePassphrase(old, new []byte) error {
+	v.mu.RLock()
+	h := v.hdr
+	v.mu.RUnlock()
+	kek := deriveKEK(old, h.Salt, h.KDF)
+	data, err := open(kek, h.ByPassphrase, h.wrapAD("passphrase"))
+	wipe(kek)
+	if err != nil {
+		v.recordFailedUnlock("passphrase change")
+		return ErrWrongPassphrase
+	}
+	wipe(data)
+	return v.SetPassphrase(new)
+}
+
+// SetPassphrase rewraps the data key under a new passphrase with a fresh
+// salt. The vault must be unlocked (by passphrase or recovery key).
+func (v *Vault) SetPassphrase(passphrase []byte) error {
+	if len(passphrase) == 0 {
+		return errors.New("set passphrase: empty passphrase")
+	}
+	v.mu.RLock()
+	k := v.keys
+	old := v.hdr
+	v.mu.RUnlock()
+	if k == nil {
+		return ErrLocked
+	}
+	h := *old
+	h.Salt = randomBytes(16)
+	kek := deriveKEK(passphrase, h.Salt, h.KDF)
+	h.ByPassphrase = seal(kek, k.data, h.wrapAD("passphrase"))
+	wipe(kek)
+	err := v.Update(func(tx *Tx) error {
+		if err := tx.tx.Bucket(metaBucket).Put(headerKey, h.encode()); err != nil {
+			return err
+		}
+		return tx.appendAudit(AuditEntry{Actor: v.opts.Actor, Action: "vault.passphrase-change"})
+	})
+	if err != nil {
+		return fmt.Errorf("change passphrase: %w", err)
+	}
+	v.mu.Lock()
+	v.hdr = &h
+	v.mu.Unlock()
+	return nil
+}
