@@ -63,7 +63,7 @@ func preflight(path string) error {
 }
 
 type boltMeta struct {
-	pageSize                  uint32
+	pageSize                   uint32
 	root, freelist, pgid, txid uint64
 }
 
