@@ -28,7 +28,17 @@ func (v *Vault) Backup(w io.Writer) (int64, error) {
 
 // BackupFile writes a backup to path atomically (temporary file, fsync,
 // rename), checks it by reopening it, and records it in the audit journal.
-func (v *Vault) BackupFile(path string) error {
+func (v *Vault) BackupFile(path string) (err error) {
+	// The entry goes in before the copy, so that a backup carries the
+	// record of its own making; a failure is recorded after it.
+	if err := v.Update(func(tx *Tx) error { return tx.Audit(AuditEntry{Action: "vault.backup"}) }); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = v.Update(func(tx *Tx) error { return tx.Audit(AuditEntry{Action: "vault.backup-failed"}) })
+		}
+	}()
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".cabinet-backup-*")
 	if err != nil {
 		return fmt.Errorf("backup: %w", classifyFSError(err))
@@ -57,9 +67,7 @@ func (v *Vault) BackupFile(path string) error {
 	}
 	done = true
 	syncDir(filepath.Dir(path))
-	return v.Update(func(tx *Tx) error {
-		return tx.Audit(AuditEntry{Action: "vault.backup"})
-	})
+	return nil
 }
 
 // checkCopy opens a copy of this vault read-only and checks it with the

@@ -1,0 +1,288 @@
+package practice
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/cabinet-sante/cabinet/app/msg"
+	"github.com/cabinet-sante/cabinet/app/patient"
+	"github.com/cabinet-sante/cabinet/store"
+)
+
+// ErrNotFound: no consultation or appointment with that id.
+var ErrNotFound = msg.Wrap(store.ErrNotFound, "Élément introuvable.", "Item not found.")
+
+func (p *Practice) links(tx *store.Tx, pid store.ID) (links, error) {
+	var l links
+	err := tx.GetJSON(bPatientLinks, pid, &l)
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	return l, err
+}
+
+func (p *Practice) requirePatient(tx *store.Tx, pid store.ID) error {
+	if _, err := tx.Get(bPatients, pid); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrPatientNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+// SaveConsultation stores a new consultation (empty ID) or updates one.
+func (p *Practice) SaveConsultation(ctx context.Context, c patient.Consultation) (patient.Consultation, error) {
+	if err := ctx.Err(); err != nil {
+		return c, err
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	pid, err := parseID(c.PatientID)
+	if err != nil {
+		return c, err
+	}
+	now := p.now().UTC()
+	c.Date = c.Date.UTC()
+	err = p.vault.Update(func(tx *store.Tx) error {
+		if err := p.requirePatient(tx, pid); err != nil {
+			return err
+		}
+		action := "consultation.update"
+		var id store.ID
+		if c.ID == "" {
+			action = "consultation.create"
+			id = store.NewID()
+			c.ID = id.String()
+			c.Created = now
+			l, err := p.links(tx, pid)
+			if err != nil {
+				return err
+			}
+			l.Consultations = append(l.Consultations, id)
+			if err := tx.PutJSON(bPatientLinks, pid, l); err != nil {
+				return err
+			}
+		} else {
+			if id, err = store.ParseID(c.ID); err != nil {
+				return ErrNotFound
+			}
+			var old patient.Consultation
+			if err := tx.GetJSON(bConsultations, id, &old); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return ErrNotFound
+				}
+				return err
+			}
+			if old.PatientID != c.PatientID {
+				return msg.New("Une consultation ne peut pas changer de patient.", "A consultation cannot move to another patient.")
+			}
+			c.Created = old.Created
+		}
+		c.Updated = now
+		if err := tx.PutJSON(bConsultations, id, c); err != nil {
+			return err
+		}
+		return p.audit(tx, action, c.ID)
+	})
+	return c, err
+}
+
+// Consultations returns a patient's consultations, newest first.
+func (p *Practice) Consultations(ctx context.Context, patientID string) ([]patient.Consultation, error) {
+	pid, err := parseID(patientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []patient.Consultation
+	err = p.vault.View(func(tx *store.Tx) error {
+		l, err := p.links(tx, pid)
+		if err != nil {
+			return err
+		}
+		out = make([]patient.Consultation, 0, len(l.Consultations))
+		for _, id := range l.Consultations {
+			var c patient.Consultation
+			if err := tx.GetJSON(bConsultations, id, &c); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b patient.Consultation) int { return b.Date.Compare(a.Date) })
+	return out, err
+}
+
+// dayKey names the agenda list of the Paris calendar day of t.
+func dayKey(tx *store.Tx, t time.Time) store.ID {
+	return tx.NamedID("day " + t.In(paris).Format(time.DateOnly))
+}
+
+var paris = mustLoadParis()
+
+func mustLoadParis() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}
+
+// Paris is the Europe/Paris time zone in which times are shown.
+func Paris() *time.Location { return paris }
+
+// SaveAppointment stores a new appointment (empty ID) or updates one
+// (moving it, changing its status).
+func (p *Practice) SaveAppointment(ctx context.Context, a patient.Appointment) (patient.Appointment, error) {
+	if err := ctx.Err(); err != nil {
+		return a, err
+	}
+	if a.Status == "" {
+		a.Status = patient.Booked
+	}
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	pid, err := parseID(a.PatientID)
+	if err != nil {
+		return a, err
+	}
+	now := p.now().UTC()
+	a.Start = a.Start.UTC()
+	err = p.vault.Update(func(tx *store.Tx) error {
+		if err := p.requirePatient(tx, pid); err != nil {
+			return err
+		}
+		action := "appointment.update"
+		var id store.ID
+		if a.ID == "" {
+			action = "appointment.create"
+			id = store.NewID()
+			a.ID = id.String()
+			a.Created = now
+			l, err := p.links(tx, pid)
+			if err != nil {
+				return err
+			}
+			l.Appointments = append(l.Appointments, id)
+			if err := tx.PutJSON(bPatientLinks, pid, l); err != nil {
+				return err
+			}
+		} else {
+			if id, err = store.ParseID(a.ID); err != nil {
+				return ErrNotFound
+			}
+			var old patient.Appointment
+			if err := tx.GetJSON(bAppointments, id, &old); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return ErrNotFound
+				}
+				return err
+			}
+			a.Created = old.Created
+			if err := p.removeFromDay(tx, old.Start, id); err != nil {
+				return err
+			}
+		}
+		a.Updated = now
+		if err := tx.PutJSON(bAppointments, id, a); err != nil {
+			return err
+		}
+		if err := p.addToDay(tx, a.Start, id); err != nil {
+			return err
+		}
+		return p.audit(tx, action, a.ID)
+	})
+	return a, err
+}
+
+func (p *Practice) dayList(tx *store.Tx, key store.ID) ([]store.ID, error) {
+	var ids []store.ID
+	err := tx.GetJSON(bDays, key, &ids)
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	return ids, err
+}
+
+func (p *Practice) addToDay(tx *store.Tx, t time.Time, id store.ID) error {
+	key := dayKey(tx, t)
+	ids, err := p.dayList(tx, key)
+	if err != nil {
+		return err
+	}
+	return tx.PutJSON(bDays, key, append(ids, id))
+}
+
+func (p *Practice) removeFromDay(tx *store.Tx, t time.Time, id store.ID) error {
+	key := dayKey(tx, t)
+	ids, err := p.dayList(tx, key)
+	if err != nil {
+		return err
+	}
+	return tx.PutJSON(bDays, key, slices.DeleteFunc(ids, func(x store.ID) bool { return x == id }))
+}
+
+// Appointments returns the appointments whose start falls on the Paris
+// calendar days from..to inclusive, in start order.
+func (p *Practice) Appointments(ctx context.Context, from, to time.Time) ([]patient.Appointment, error) {
+	var out []patient.Appointment
+	from = from.In(paris)
+	start := time.Date(from.Year(), from.Month(), from.Day(), 12, 0, 0, 0, paris)
+	err := p.vault.View(func(tx *store.Tx) error {
+		for d := start; !d.After(to.In(paris).Add(12 * time.Hour)); d = d.AddDate(0, 0, 1) {
+			ids, err := p.dayList(tx, dayKey(tx, d))
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				var a patient.Appointment
+				if err := tx.GetJSON(bAppointments, id, &a); err != nil {
+					if errors.Is(err, store.ErrNotFound) {
+						continue
+					}
+					return err
+				}
+				out = append(out, a)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b patient.Appointment) int { return a.Start.Compare(b.Start) })
+	return out, err
+}
+
+// PatientAppointments returns a patient's appointments, in start order.
+func (p *Practice) PatientAppointments(ctx context.Context, patientID string) ([]patient.Appointment, error) {
+	pid, err := parseID(patientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []patient.Appointment
+	err = p.vault.View(func(tx *store.Tx) error {
+		l, err := p.links(tx, pid)
+		if err != nil {
+			return err
+		}
+		for _, id := range l.Appointments {
+			var a patient.Appointment
+			if err := tx.GetJSON(bAppointments, id, &a); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b patient.Appointment) int { return a.Start.Compare(b.Start) })
+	return out, err
+}

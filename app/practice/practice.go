@@ -1,0 +1,250 @@
+package practice
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/cabinet-sante/cabinet/app/msg"
+	"github.com/cabinet-sante/cabinet/app/patient"
+	"github.com/cabinet-sante/cabinet/store"
+)
+
+// Buckets of the vault.
+const (
+	bPatients      = "patients"
+	bConsultations = "consultations"
+	bAppointments  = "appointments"
+	bPatientLinks  = "patient-links"   // per patient: ids of consultations and appointments
+	bHistory       = "patient-history" // per patient: changes (who, when, which fields)
+	bDays          = "agenda-days"     // per day (keyed hash): appointment ids
+)
+
+// Options tune a Practice. Nil means defaults.
+type Options struct {
+	Store *store.Options
+	// Actor is who acts, written in the audit journal ("practitioner").
+	Actor string
+	Now   func() time.Time
+}
+
+// Practice is an open vault with its use cases.
+type Practice struct {
+	vault *store.Vault
+	index *patient.Index
+	actor string
+	now   func() time.Time
+
+	mu     sync.Mutex
+	onLock []func()
+}
+
+func newPractice(v *store.Vault, o *Options) *Practice {
+	p := &Practice{vault: v, index: patient.NewIndex(), actor: "practitioner", now: time.Now}
+	if o != nil {
+		if o.Actor != "" {
+			p.actor = o.Actor
+		}
+		if o.Now != nil {
+			p.now = o.Now
+		}
+	}
+	return p
+}
+
+func storeOptions(o *Options) *store.Options {
+	var so store.Options
+	if o != nil && o.Store != nil {
+		so = *o.Store
+	}
+	if o != nil {
+		if so.Actor == "" {
+			so.Actor = o.Actor
+		}
+		if so.Now == nil {
+			so.Now = o.Now
+		}
+	}
+	return &so
+}
+
+// Create makes a new practice vault in dir. It returns the practice,
+// unlocked, and the recovery key to show once.
+func Create(dir string, passphrase []byte, o *Options) (*Practice, string, error) {
+	v, rk, err := store.Create(dir, passphrase, storeOptions(o))
+	if err != nil {
+		return nil, "", err
+	}
+	return newPractice(v, o), rk, nil
+}
+
+// Open opens the practice vault in dir, locked.
+func Open(dir string, o *Options) (*Practice, error) {
+	v, err := store.Open(dir, storeOptions(o))
+	if err != nil {
+		return nil, err
+	}
+	return newPractice(v, o), nil
+}
+
+// Dir is the vault directory.
+func (p *Practice) Dir() string { return p.vault.Dir() }
+
+// Vault gives adapters (backup scheduler, sync) the vault.
+func (p *Practice) Vault() *store.Vault { return p.vault }
+
+// Unlocked reports whether the vault is unlocked.
+func (p *Practice) Unlocked() bool { return p.vault.Unlocked() }
+
+// Unlock opens the vault with the passphrase and builds the search index.
+func (p *Practice) Unlock(passphrase []byte) error {
+	if err := p.vault.Unlock(passphrase); err != nil {
+		return err
+	}
+	return p.afterUnlock()
+}
+
+// UnlockWithRecovery opens the vault with the recovery key.
+func (p *Practice) UnlockWithRecovery(key string) error {
+	if err := p.vault.UnlockWithRecovery(key); err != nil {
+		return err
+	}
+	return p.afterUnlock()
+}
+
+func (p *Practice) afterUnlock() error {
+	if err := p.buildIndex(); err != nil {
+		p.vault.Lock()
+		return err
+	}
+	return nil
+}
+
+// buildIndex decrypts every patient once and indexes them in memory. The
+// decoding is spread over the CPUs.
+func (p *Practice) buildIndex() error {
+	var raws [][]byte
+	err := p.vault.View(func(tx *store.Tx) error {
+		raws = make([][]byte, 0, tx.Count(bPatients))
+		return tx.ForEach(bPatients, func(_ store.ID, v []byte) error {
+			raws = append(raws, append([]byte(nil), v...))
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	ps := make([]patient.Patient, len(raws))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(raws); i += workers {
+				if err := json.Unmarshal(raws[i], &ps[i]); err != nil && errs[w] == nil {
+					errs[w] = fmt.Errorf("decode patient: %w", store.ErrCorrupt)
+				}
+				clear(raws[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	p.index.Clear()
+	p.index.PutAll(ps)
+	return nil
+}
+
+// OnLock registers fn to run after the vault locks (the GUI returns to the
+// unlock screen).
+func (p *Practice) OnLock(fn func()) {
+	p.mu.Lock()
+	p.onLock = append(p.onLock, fn)
+	p.mu.Unlock()
+}
+
+// Lock drops the keys and the search index from memory.
+func (p *Practice) Lock() {
+	wasUnlocked := p.vault.Unlocked()
+	p.vault.Lock()
+	p.index.Clear()
+	if !wasUnlocked {
+		return
+	}
+	p.mu.Lock()
+	fns := append([]func(){}, p.onLock...)
+	p.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// Close locks and closes the vault.
+func (p *Practice) Close() error {
+	p.Lock()
+	return p.vault.Close()
+}
+
+// ChangePassphrase rewraps the data key under a new passphrase.
+func (p *Practice) ChangePassphrase(old, new []byte) error {
+	if err := CheckPassphraseStrength(new); err != nil {
+		return err
+	}
+	return p.vault.ChangePassphrase(old, new)
+}
+
+// SetPassphrase sets a new passphrase after a recovery-key unlock.
+func (p *Practice) SetPassphrase(new []byte) error {
+	if err := CheckPassphraseStrength(new); err != nil {
+		return err
+	}
+	return p.vault.SetPassphrase(new)
+}
+
+// MinPassphraseLength is the shortest passphrase accepted for a real vault.
+const MinPassphraseLength = 12
+
+// CheckPassphraseStrength refuses passphrases too short to resist a search
+// on a stolen laptop.
+func CheckPassphraseStrength(pass []byte) error {
+	if len([]rune(string(pass))) < MinPassphraseLength {
+		return msg.New(
+			fmt.Sprintf("La phrase de passe doit compter au moins %d caractères (plusieurs mots, par exemple).", MinPassphraseLength),
+			fmt.Sprintf("The passphrase must be at least %d characters long (several words, for example).", MinPassphraseLength))
+	}
+	return nil
+}
+
+// VerifyAudit checks the audit journal's chain.
+func (p *Practice) VerifyAudit() (store.AuditReport, error) { return p.vault.VerifyAudit() }
+
+// AuditEntries lists the audit journal, oldest first.
+func (p *Practice) AuditEntries(fn func(store.AuditEntry) error) error {
+	return p.vault.AuditEntries(fn)
+}
+
+// Backup writes a verified, still encrypted copy of the vault to path.
+func (p *Practice) Backup(ctx context.Context, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return p.vault.BackupFile(path)
+}
+
+// Restore replaces (or creates) the vault in dir with a backup, after
+// checking it opens with passphrase and is intact.
+func Restore(dir, from string, passphrase []byte, o *Options) error {
+	return store.Restore(dir, from, passphrase, storeOptions(o))
+}
+
+func (p *Practice) audit(tx *store.Tx, action, object string) error {
+	return tx.Audit(store.AuditEntry{Actor: p.actor, Action: action, Object: object})
+}
