@@ -1,0 +1,20 @@
+// Command cabinet is Cabinet's GUI (with no subcommand) and CLI.
+package main
+
+import (
+	"os"
+)
+
+// Set at build time with -ldflags "-X main.version=...".
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+func main() {
+	if len(os.Args) < 2 || isGUIFlag(os.Args[1]) {
+		os.Exit(runGUI(os.Args[1:]))
+	}
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
