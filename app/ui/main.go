@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cabinet-sante/cabinet/app/patient"
+)
+
+// searchLimit is how many patients the list shows for a query.
+const searchLimit = 200
+
+type mainScreen struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	search  *widget.Entry
+	list    *widget.List
+	count   *widget.Label
+	results []patient.Patient
+
+	newBtn, lockBtn *widget.Button
+	detail          *fyne.Container // right pane: record, form or welcome
+
+	record *recordView
+	form   *patientForm
+}
+
+func newMainScreen(u *UI) *mainScreen {
+	m := &mainScreen{u: u}
+	m.search = widget.NewEntry()
+	m.search.SetPlaceHolder(u.t("Rechercher : nom, prénom, date de naissance, NIR, téléphone",
+		"Search: name, first name, date of birth, NIR, phone"))
+	m.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	m.search.OnChanged = func(q string) { m.runSearch(q) }
+	m.search.OnSubmitted = func(string) {
+		if len(m.results) > 0 {
+			m.list.Select(0)
+		}
+	}
+	m.count = widget.NewLabel("")
+	m.count.Importance = widget.LowImportance
+	m.list = widget.NewList(
+		func() int { return len(m.results) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("Nom Prénom", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name.Truncation = fyne.TextTruncateEllipsis
+			sub := widget.NewLabel("01/01/2000")
+			sub.Importance = widget.LowImportance
+			sub.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(name, sub)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(m.results) {
+				return
+			}
+			pt := m.results[i]
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(pt.DisplayName())
+			box.Objects[1].(*widget.Label).SetText(m.u.subtitle(pt))
+		})
+	m.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(m.results) {
+			m.open(m.results[i].ID)
+		}
+	}
+
+	m.newBtn = widget.NewButtonWithIcon(u.t("Nouveau patient", "New patient"), theme.ContentAddIcon(), func() { m.edit(nil) })
+	m.newBtn.Importance = widget.HighImportance
+	m.lockBtn = widget.NewButtonWithIcon(u.t("Verrouiller", "Lock"), theme.LogoutIcon(), u.lock)
+
+	title := widget.NewLabelWithStyle("Cabinet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	top := container.NewBorder(nil, nil, title, container.NewHBox(m.newBtn, m.lockBtn))
+	left := container.NewBorder(container.NewVBox(m.search, m.count), nil, nil, nil, m.list)
+	m.detail = container.NewStack(m.welcome())
+	split := container.NewHSplit(left, m.detail)
+	split.Offset = 0.34
+	m.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, split)
+	m.showCount()
+	return m
+}
+
+func (m *mainScreen) welcome() fyne.CanvasObject {
+	n := m.u.p.PatientCount()
+	l := widget.NewLabel(fmt.Sprintf(m.u.t("%d patients dans le coffre.\nTapez quelques lettres d'un nom, une date (12/03/1978), un NIR ou un numéro de téléphone pour retrouver un dossier.",
+		"%d patients in the vault.\nType a few letters of a name, a date (12/03/1978), a NIR or a phone number to find a record."), n))
+	l.Wrapping = fyne.TextWrapWord
+	l.Alignment = fyne.TextAlignCenter
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(460, 120), l))
+}
+
+func (m *mainScreen) showCount() {
+	switch q := strings.TrimSpace(m.search.Text); {
+	case q == "":
+		m.count.SetText(fmt.Sprintf(m.u.t("%d patients", "%d patients"), m.u.p.PatientCount()))
+	case len(m.results) == 0:
+		m.count.SetText(m.u.t("Aucun patient ne correspond.", "No matching patient."))
+	case len(m.results) >= searchLimit:
+		m.count.SetText(fmt.Sprintf(m.u.t("%d premiers résultats : précisez la recherche", "First %d results: refine the search"), len(m.results)))
+	case len(m.results) == 1:
+		m.count.SetText(m.u.t("1 patient", "1 patient"))
+	default:
+		m.count.SetText(fmt.Sprintf(m.u.t("%d patients", "%d patients"), len(m.results)))
+	}
+}
+
+func (m *mainScreen) runSearch(q string) {
+	m.u.touch()
+	res, err := m.u.p.Search(context.Background(), q, searchLimit)
+	if err != nil {
+		m.count.SetText(m.u.errText(err))
+		return
+	}
+	m.results = res
+	m.list.UnselectAll()
+	m.list.Refresh()
+	m.list.ScrollToTop()
+	m.showCount()
+}
+
+// setDetail shows obj in the right pane.
+func (m *mainScreen) setDetail(obj fyne.CanvasObject) {
+	m.detail.Objects = []fyne.CanvasObject{obj}
+	m.detail.Refresh()
+}
+
+// open shows a patient's record.
+func (m *mainScreen) open(id string) {
+	m.u.touch()
+	r, err := newRecordView(m, id)
+	if err != nil {
+		m.setDetail(widget.NewLabel(m.u.errText(err)))
+		return
+	}
+	m.form, m.record = nil, r
+	m.setDetail(r.content)
+}
+
+// edit shows the patient form: empty for a new patient.
+func (m *mainScreen) edit(pt *patient.Patient) {
+	m.u.touch()
+	m.record = nil
+	m.form = newPatientForm(m, pt)
+	m.setDetail(m.form.content)
+	m.u.win.Canvas().Focus(m.form.entries["birth_name"])
+}
+
+// saved refreshes the list after a save and opens the record.
+func (m *mainScreen) saved(pt patient.Patient) {
+	m.runSearch(m.search.Text)
+	m.open(pt.ID)
+}
+
+// subtitle is the second line of a list entry: birth date and age.
+func (u *UI) subtitle(pt patient.Patient) string {
+	b := frDate(pt.BirthDate)
+	age := pt.Age(time.Now())
+	var s string
+	switch pt.Sex {
+	case patient.Female:
+		s = fmt.Sprintf(u.t("née le %s · %d ans", "born %s · %d"), b, age)
+	case patient.Male:
+		s = fmt.Sprintf(u.t("né le %s · %d ans", "born %s · %d"), b, age)
+	default:
+		s = fmt.Sprintf(u.t("naissance %s · %d ans", "born %s · %d"), b, age)
+	}
+	if pt.Phone != "" {
+		s += " · " + pt.Phone
+	}
+	return s
+}
+
+// frDate shows a YYYY-MM-DD date as DD/MM/YYYY.
+func frDate(iso string) string {
+	t, err := time.Parse(time.DateOnly, iso)
+	if err != nil {
+		return iso
+	}
+	return t.Format("02/01/2006")
+}
+
+// isoDate reads a date typed as DD/MM/YYYY (or D/M/YYYY, with . or -) or
+// YYYY-MM-DD; it returns the input unchanged when it is neither, so that
+// validation can say what is wrong.
+func isoDate(s string) string {
+	s = strings.TrimSpace(s)
+	if _, err := time.Parse(time.DateOnly, s); err == nil {
+		return s
+	}
+	norm := strings.NewReplacer(".", "/", "-", "/", " ", "/").Replace(s)
+	if t, err := time.Parse("2/1/2006", norm); err == nil {
+		return t.Format(time.DateOnly)
+	}
+	return s
+}

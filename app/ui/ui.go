@@ -1,0 +1,144 @@
+// Package ui is Cabinet's desktop interface, built with Fyne. It speaks
+// French first and English second, and holds patient data only while the
+// vault is unlocked: locking (by hand or after inactivity) drops every
+// screen that showed a patient.
+package ui
+
+import (
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/cabinet-sante/cabinet/app/msg"
+	"github.com/cabinet-sante/cabinet/app/practice"
+)
+
+// Options shape the interface.
+type Options struct {
+	Lang msg.Lang
+	// DemoHint shows the demo passphrase on the unlock screen; only for
+	// demo vaults.
+	DemoHint bool
+	// IdleLock locks the vault after this long without activity; zero
+	// means 10 minutes, negative never.
+	IdleLock time.Duration
+	// Practice options for a vault the first-run window creates.
+	Practice *practice.Options
+}
+
+// UI is the main window and its screens.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	p    *practice.Practice
+	opts Options
+
+	// async runs slow work (unlocking, saving) off the UI goroutine and
+	// then done on it. Tests make it synchronous.
+	async func(work func() error, done func(error))
+
+	idleMu    sync.Mutex
+	idleTimer *time.Timer
+
+	unlock *unlockScreen
+	main   *mainScreen
+}
+
+// New builds the interface for p, which must be open (locked or not).
+func New(a fyne.App, p *practice.Practice, o Options) *UI {
+	if o.Lang == "" {
+		o.Lang = msg.FR
+	}
+	if o.IdleLock == 0 {
+		o.IdleLock = 10 * time.Minute
+	}
+	u := &UI{app: a, p: p, opts: o}
+	u.async = func(work func() error, done func(error)) {
+		go func() {
+			err := work()
+			fyne.Do(func() { done(err) })
+		}()
+	}
+	u.win = a.NewWindow("Cabinet")
+	u.win.Resize(fyne.NewSize(1100, 720))
+	u.win.SetMaster()
+	p.OnLock(func() { fyne.Do(u.showUnlock) })
+	if p.Unlocked() {
+		u.showMain()
+	} else {
+		u.showUnlock()
+	}
+	u.win.Show()
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// t picks the French or English wording.
+func (u *UI) t(fr, en string) string {
+	if u.opts.Lang == msg.EN {
+		return en
+	}
+	return fr
+}
+
+// errText words err for the practitioner.
+func (u *UI) errText(err error) string { return msg.Text(err, u.opts.Lang) }
+
+func (u *UI) showUnlock() {
+	u.stopIdle()
+	u.main = nil
+	u.unlock = newUnlockScreen(u)
+	u.win.SetTitle("Cabinet — " + u.t("verrouillé", "locked"))
+	u.win.SetContent(u.unlock.content)
+	u.win.Canvas().Focus(u.unlock.pass)
+}
+
+func (u *UI) showMain() {
+	u.unlock = nil
+	u.main = newMainScreen(u)
+	u.win.SetTitle("Cabinet")
+	u.win.SetContent(u.main.content)
+	u.win.Canvas().Focus(u.main.search)
+	u.touch()
+}
+
+// lock locks the vault; the OnLock hook brings back the unlock screen.
+func (u *UI) lock() {
+	if u.p.Unlocked() {
+		u.p.Lock()
+		return
+	}
+	u.showUnlock()
+}
+
+// touch records activity and restarts the idle countdown.
+func (u *UI) touch() {
+	if u.opts.IdleLock < 0 {
+		return
+	}
+	u.idleMu.Lock()
+	defer u.idleMu.Unlock()
+	if u.idleTimer != nil {
+		u.idleTimer.Reset(u.opts.IdleLock)
+		return
+	}
+	u.idleTimer = time.AfterFunc(u.opts.IdleLock, func() {
+		fyne.Do(func() {
+			if u.main != nil {
+				u.lock()
+			}
+		})
+	})
+}
+
+func (u *UI) stopIdle() {
+	u.idleMu.Lock()
+	defer u.idleMu.Unlock()
+	if u.idleTimer != nil {
+		u.idleTimer.Stop()
+		u.idleTimer = nil
+	}
+}
