@@ -21,7 +21,7 @@ build: deps
 # Opens the GUI on a demo vault (passphrase "demo"), created on first run.
 run: build
 	@test -f $(DEMO)/cabinet.vault || (printf 'demo\n' | $(BIN) demo --vault $(DEMO) --patients 2000)
-	$(BIN) --vault $(DEMO)
+	$(BIN) --vault $(DEMO) --demo-hint
 
 test: deps vet test-go fuzz
 
@@ -33,10 +33,10 @@ test-go:
 
 # Each fuzz target runs for FUZZTIME; crashers land in testdata/fuzz.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@mkdir -p bin; set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >bin/fuzz.log 2>&1 || { cat bin/fuzz.log; exit 1; }; \
 	  done; \
 	done
 
