@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -53,9 +54,9 @@ func newMainScreen(u *UI) *mainScreen {
 			name := widget.NewLabelWithStyle("Nom Prénom", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
 			sub := widget.NewLabel("01/01/2000")
-			sub.Importance = widget.LowImportance
+			sub.SizeName = theme.SizeNameCaptionText
 			sub.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(name, sub)
+			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, sub)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(m.results) {

@@ -41,7 +41,7 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 		p := r.patient
 		m.edit(&p)
 	})
-	header := container.NewBorder(nil, nil, nil, r.editBtn, container.NewVBox(name, sub))
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(r.editBtn), container.NewVBox(name, sub))
 
 	sex := map[patient.Sex]string{patient.Female: u.t("Femme", "Female"), patient.Male: u.t("Homme", "Male"), patient.Unknown: u.t("Non précisé", "Not given")}
 	rows := [][2]string{
