@@ -119,8 +119,7 @@ func (u *UI) recoveryDialog(s *unlockScreen) {
 // newPassphraseDialog asks for a new passphrase after a recovery.
 func (u *UI) newPassphraseDialog() {
 	p1, p2 := widget.NewPasswordEntry(), widget.NewPasswordEntry()
-	var d *dialog.FormDialog
-	d = dialog.NewForm(u.t("Nouvelle phrase de passe", "New passphrase"), u.t("Enregistrer", "Save"), u.t("Plus tard", "Later"),
+	d := dialog.NewForm(u.t("Nouvelle phrase de passe", "New passphrase"), u.t("Enregistrer", "Save"), u.t("Plus tard", "Later"),
 		[]*widget.FormItem{
 			widget.NewFormItem(u.t("Nouvelle phrase de passe", "New passphrase"), p1),
 			widget.NewFormItem(u.t("Confirmation", "Confirm"), p2),

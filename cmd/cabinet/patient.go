@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -82,7 +83,7 @@ func patientEdit(c *cli, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return fmt.Errorf("usage: cabinet patient edit ID --field value ...")
+		return errors.New("usage: cabinet patient edit ID --field value")
 	}
 	p, err := c.open()
 	if err != nil {
