@@ -30,6 +30,7 @@ func NewSetup(a fyne.App, dir string, o Options, done func(*practice.Practice)) 
 	if u.opts.Lang == "" {
 		u.opts.Lang = msg.FR
 	}
+	a.SetIcon(Icon)
 	s := &Setup{win: a.NewWindow("Cabinet")}
 	s.async = func(work func() error, done func(error)) {
 		go func() {

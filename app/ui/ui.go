@@ -12,6 +12,7 @@ import (
 
 	"github.com/cabinet-sante/cabinet/app/msg"
 	"github.com/cabinet-sante/cabinet/app/practice"
+	"github.com/cabinet-sante/cabinet/assets"
 )
 
 // Options shape the interface.
@@ -60,6 +61,7 @@ func New(a fyne.App, p *practice.Practice, o Options) *UI {
 			fyne.Do(func() { done(err) })
 		}()
 	}
+	a.SetIcon(Icon)
 	u.win = a.NewWindow("Cabinet")
 	u.win.Resize(fyne.NewSize(1100, 720))
 	u.win.SetMaster()
@@ -72,6 +74,9 @@ func New(a fyne.App, p *practice.Practice, o Options) *UI {
 	u.win.Show()
 	return u
 }
+
+// Icon is the application icon.
+var Icon = fyne.NewStaticResource("cabinet.svg", assets.IconSVG)
 
 // Window is the main window.
 func (u *UI) Window() fyne.Window { return u.win }
