@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -176,4 +177,104 @@ func FuzzSearch(f *testing.F) {
 			t.Fatalf("%d hits for limit %d", len(hits), limit)
 		}
 	})
+}
+
+// bruteForce is the specification of Search: every patient matching all
+// terms, by total score, then (one term) the token that matched, then
+// birth name and first names.
+func bruteForce(ps map[string]Patient, query string, limit int) []Hit {
+	terms := queryTerms(query)
+	if len(terms) == 0 {
+		return nil
+	}
+	type cand struct {
+		d     doc
+		score int
+		tok   string
+	}
+	var cands []cand
+	for _, p := range ps {
+		d := doc{id: p.ID, toks: tokens(p)}
+		if len(terms) == 1 {
+			if r := bestToken(&d, terms[0], 0); r.score > 0 {
+				cands = append(cands, cand{d, r.score, r.tok})
+			}
+			continue
+		}
+		total := 0
+		for _, t := range terms {
+			s := termScore(&d, t)
+			if s == 0 {
+				total = 0
+				break
+			}
+			total += s
+		}
+		if total > 0 {
+			cands = append(cands, cand{d, total, ""})
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.score != b.score {
+			return b.score - a.score
+		}
+		if c := strings.Compare(a.tok, b.tok); c != 0 {
+			return c
+		}
+		ix := &Index{docs: []doc{a.d, b.d}}
+		return ix.compareDocs(0, 1)
+	})
+	var hits []Hit
+	for _, c := range cands[:min(limit, len(cands))] {
+		hits = append(hits, Hit{ID: c.d.id, Score: c.score})
+	}
+	return hits
+}
+
+func TestSearchAgreesWithBruteForceThroughUpdates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	all := synthetic(3000, 5)
+	live := map[string]Patient{}
+	ix := NewIndex()
+	ix.PutAll(all[:2000])
+	for _, p := range all[:2000] {
+		live[p.ID] = p
+	}
+	queries := []string{"d", "dup", "dupont1", "m j", "le g", "gall", "hel", "zo mart", "19", "06 1", "lef 2", "n'd", "x", "marie jean"}
+	check := func(step string) {
+		t.Helper()
+		for _, q := range queries {
+			for _, limit := range []int{1, 7, 50} {
+				got, want := ix.Search(q, limit), bruteForce(live, q, limit)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s: Search(%q, %d)\n got %v\nwant %v", step, q, limit, got, want)
+				}
+			}
+		}
+	}
+	check("after PutAll")
+	// Additions, edits and removals, some merged, some still pending.
+	for i, p := range all[2000:] {
+		ix.Put(p)
+		live[p.ID] = p
+		if i%3 == 0 {
+			victim := all[rng.IntN(2000)]
+			if _, ok := live[victim.ID]; ok {
+				if rng.IntN(2) == 0 {
+					ix.Remove(victim.ID)
+					delete(live, victim.ID)
+				} else {
+					victim.FirstNames = "Zoé Marie"
+					ix.Put(victim)
+					live[victim.ID] = victim
+				}
+			}
+		}
+		if i == 150 || i == 999 {
+			check(fmt.Sprintf("after %d updates", i+1))
+		}
+	}
+	if ix.Len() != len(live) {
+		t.Fatalf("Len = %d, want %d", ix.Len(), len(live))
+	}
 }
