@@ -98,7 +98,7 @@ func WriteNote(w io.Writer, n Note, o DocOptions) error {
 	case n.Kind == Credit:
 		title = "Avoir"
 	case o.Receipt:
-		title = "Reçu — note acquittée"
+		title = "Note d'honoraires acquittée"
 	}
 	number := "N° " + n.Number
 	if !n.Issued() {

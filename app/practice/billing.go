@@ -634,3 +634,19 @@ func exportErr(err error) error {
 	return msg.Wrap(err, "Écriture du fichier impossible ("+err.Error()+") : vérifiez le dossier et la place libre.",
 		"Cannot write the file ("+err.Error()+"): check the folder and free space.")
 }
+
+// NotePDF renders an issued note (or, with receipt, its acquit) to path.
+func (p *Practice) NotePDF(ctx context.Context, number, path string, receipt bool) error {
+	s, err := p.Note(ctx, number)
+	if err != nil {
+		return err
+	}
+	if receipt && s.Status != billing.Paid {
+		return msg.New("Le reçu (acquit) n'existe que pour une note entièrement payée.", "A receipt exists only for a fully paid note.")
+	}
+	o := billing.DocOptions{Status: s.Status, Paid: s.Paid, Payments: s.Payments, Receipt: receipt}
+	if err := writeAtomic(path, func(f *os.File) error { return billing.WriteNote(f, s.Note, o) }); err != nil {
+		return err
+	}
+	return p.vault.Update(func(tx *store.Tx) error { return p.audit(tx, "invoice.pdf", number) })
+}

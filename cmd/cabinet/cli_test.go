@@ -31,7 +31,33 @@ func TestMain(m *testing.M) {
 		p.Close()
 		os.Exit(0)
 	}
+	if os.Getenv("CABINET_TEST_EXIT") != "" {
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
+}
+
+// Fyne reads the locale while the program starts; under C.UTF-8 it used
+// to log errors to stderr before main, breaking one-line errors.
+func TestStartupIsSilentUnderCLocale(t *testing.T) {
+	for _, loc := range []string{"C.UTF-8", "C", "POSIX", "en_GB.UTF-8", "fr_FR.UTF-8"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "LANG") && !strings.HasPrefix(kv, "LC_") {
+				env = append(env, kv)
+			}
+		}
+		cmd.Env = append(env, "CABINET_TEST_EXIT=1", "LANG="+loc)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("LANG=%s: %v", loc, err)
+		}
+		if errb.Len() > 0 {
+			t.Errorf("LANG=%s: start-up wrote to stderr: %s", loc, errb.String())
+		}
+	}
 }
 
 const testPass = "une phrase de passe assez longue"

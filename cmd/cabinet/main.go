@@ -3,6 +3,8 @@ package main
 
 import (
 	"os"
+
+	_ "github.com/cabinet-sante/cabinet/cmd/cabinet/internal/envlocale" // before Fyne reads the locale
 )
 
 // Set at build time with -ldflags "-X main.version=...".
