@@ -414,28 +414,99 @@ func (p *Practice) Pay(ctx context.Context, number string, amount billing.Cents,
 		if s, err = p.stateInTx(tx, id, n); err != nil {
 			return err
 		}
-		switch {
-		case n.Kind == billing.Credit:
-			return ErrCreditNote
-		case s.CreditBy != "":
-			return ErrAlreadyCancelled
-		case amount > n.Total-s.Paid:
-			return ErrOverpayment
-		case date < n.Date:
-			return msg.New("Le règlement ne peut pas précéder la note.", "The payment cannot be before the note.")
-		}
-		pay := billing.Payment{ID: store.NewID().String(), NoteID: n.ID, Number: n.Number, Date: date, Amount: amount,
-			Method: method, Recorded: p.now().UTC()}
-		s.Payments = append(s.Payments, pay)
-		if err := tx.PutJSON(bNotePayments, id, s.Payments); err != nil {
-			return err
-		}
-		s.Paid += amount
-		s.Status = billing.StatusOf(n, s.Paid, false)
-		s.Due = n.Total - s.Paid
-		return p.audit(tx, "invoice.pay", n.Number)
+		return p.payInTx(tx, id, &s, amount, method, date)
 	})
 	return s, err
+}
+
+// payInTx records a payment on the note whose state is s.
+func (p *Practice) payInTx(tx *store.Tx, id store.ID, s *NoteState, amount billing.Cents, method billing.Method, date string) error {
+	n := s.Note
+	switch {
+	case n.Kind == billing.Credit:
+		return ErrCreditNote
+	case s.CreditBy != "":
+		return ErrAlreadyCancelled
+	case amount > n.Total-s.Paid:
+		return ErrOverpayment
+	case date < n.Date:
+		return msg.New("Le règlement ne peut pas précéder la note.", "The payment cannot be before the note.")
+	}
+	pay := billing.Payment{ID: store.NewID().String(), NoteID: n.ID, Number: n.Number, Date: date, Amount: amount,
+		Method: method, Recorded: p.now().UTC()}
+	s.Payments = append(s.Payments, pay)
+	if err := tx.PutJSON(bNotePayments, id, s.Payments); err != nil {
+		return err
+	}
+	s.Paid += amount
+	s.Status = billing.StatusOf(n, s.Paid, false)
+	s.Due = n.Total - s.Paid
+	return p.audit(tx, "invoice.pay", n.Number)
+}
+
+// NoteImport is a note to issue with the payments already received, for
+// bulk loads (the demo, a migration).
+type NoteImport struct {
+	Request  NoteRequest
+	Payments []PaymentImport
+}
+
+// PaymentImport is a payment of a NoteImport: Percent of the total, or
+// what is left when Percent is 0.
+type PaymentImport struct {
+	Method  billing.Method
+	Date    string
+	Percent int
+}
+
+// ImportNotes issues notes in date order with their payments, a few
+// hundred per transaction. It returns how many were issued.
+func (p *Practice) ImportNotes(ctx context.Context, notes []NoteImport, progress func(done int)) (int, error) {
+	done := 0
+	for done < len(notes) {
+		if err := ctx.Err(); err != nil {
+			return done, err
+		}
+		batch := notes[done:min(len(notes), done+ImportBatch)]
+		err := p.vault.Update(func(tx *store.Tx) error {
+			for _, ni := range batch {
+				n, err := p.buildNote(tx, ni.Request)
+				if err != nil {
+					return err
+				}
+				if err := p.issueInTx(tx, &n); err != nil {
+					return err
+				}
+				id, _ := store.ParseID(n.ID)
+				s := NoteState{Note: n}
+				for _, pay := range ni.Payments {
+					amount := n.Total - s.Paid
+					if pay.Percent > 0 {
+						amount = n.Total * billing.Cents(pay.Percent) / 100
+					}
+					if err := p.payInTx(tx, id, &s, amount, pay.Method, pay.Date); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return done, fmt.Errorf("note %d: %w", done+1, err)
+		}
+		done += len(batch)
+		if progress != nil {
+			progress(done)
+		}
+	}
+	return done, nil
+}
+
+// EachConsultation calls fn with every consultation, in no order.
+func (p *Practice) EachConsultation(ctx context.Context, fn func(patient.Consultation) error) error {
+	return p.vault.View(func(tx *store.Tx) error {
+		return forEachJSON(tx, bConsultations, fn)
+	})
 }
 
 // Cancel cancels an issued note with a credit note of the opposite amount,

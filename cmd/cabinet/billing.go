@@ -211,7 +211,7 @@ func cmdInvoice(c *cli, args []string) error {
 			}
 			return writeJSON(c, notes)
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		for _, n := range notes {
 			name := n.PatientName
 			if name == "" {

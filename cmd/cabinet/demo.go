@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/cabinet-sante/cabinet/app/demo"
+	"github.com/cabinet-sante/cabinet/app/patient"
 	"github.com/cabinet-sante/cabinet/app/practice"
 )
 
@@ -13,6 +16,7 @@ func cmdDemo(c *cli, args []string) error {
 	fs := c.flags("demo")
 	n := fs.Int("patients", 200, "number of patients")
 	seed := fs.Uint64("seed", 1, "random seed (same seed, same data)")
+	years := fs.Int("invoice-years", 3, "years of notes d'honoraires and payments, for the consultations of that period")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,8 +50,13 @@ func cmdDemo(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, c.t("Coffre de démonstration créé dans %s : %d patients en %s.\n", "Demo vault created in %s: %d patients in %s.\n"),
-		c.vault, done, time.Since(start).Round(time.Millisecond))
+	notes, err := demoBilling(p, *seed, *years, c)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, c.t("Coffre de démonstration créé dans %s : %d patients, %d notes d'honoraires en %s.\n",
+		"Demo vault created in %s: %d patients, %d invoices in %s.\n"),
+		c.vault, done, notes, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintln(c.stdout, c.t("Clé de secours :", "Recovery key:"))
 	fmt.Fprintln(c.stdout, rk)
 	return nil
@@ -81,4 +90,54 @@ func pullDemo(o demo.Options) (next func() (practice.Record, bool), stop func())
 		}
 	}
 	return next, stop
+}
+
+// demoBilling sets the demo practitioner and acts, then invoices the
+// consultations of the last years, in date order, with their payments.
+func demoBilling(p *practice.Practice, seed uint64, years int, c *cli) (int, error) {
+	ctx := context.Background()
+	if err := p.SetPractitioner(ctx, demo.Practitioner()); err != nil {
+		return 0, err
+	}
+	for _, a := range demo.Acts() {
+		if err := p.SaveAct(ctx, a); err != nil {
+			return 0, err
+		}
+	}
+	if years <= 0 {
+		return 0, nil
+	}
+	now := time.Now().In(practice.Paris())
+	since := now.AddDate(-years, 0, 0).Format(time.DateOnly)
+	today := now.Format(time.DateOnly)
+	var cs []patient.Consultation
+	err := p.EachConsultation(ctx, func(k patient.Consultation) error {
+		if d := k.Date.In(practice.Paris()).Format(time.DateOnly); d >= since && d <= today {
+			cs = append(cs, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	slices.SortFunc(cs, func(a, b patient.Consultation) int { return a.Date.Compare(b.Date) })
+	notes := make([]practice.NoteImport, 0, len(cs))
+	for i, k := range cs {
+		date := k.Date.In(practice.Paris()).Format(time.DateOnly)
+		inv := demo.InvoiceFor(seed, i, date, now)
+		ni := practice.NoteImport{Request: practice.NoteRequest{PatientID: k.PatientID, ConsultationID: k.ID, Date: date}}
+		for _, code := range slices.Sorted(maps.Keys(inv.Acts)) {
+			ni.Request.Acts = append(ni.Request.Acts, practice.ActQty{Code: code, Qty: inv.Acts[code]})
+		}
+		for _, pay := range inv.Payments {
+			ni.Payments = append(ni.Payments, practice.PaymentImport{Method: pay.Method, Date: pay.Date, Percent: pay.Percent})
+		}
+		notes = append(notes, ni)
+	}
+	return p.ImportNotes(ctx, notes, func(done int) {
+		fmt.Fprintf(c.stderr, "\r%s %d/%d", c.t("Notes d'honoraires :", "Invoices:"), done, len(notes))
+		if done == len(notes) {
+			fmt.Fprintln(c.stderr)
+		}
+	})
 }
