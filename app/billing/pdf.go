@@ -182,3 +182,89 @@ func lastPayment(ps []Payment, def string) string {
 	}
 	return last
 }
+
+// WriteReminder renders a reminder letter for an unpaid or partly paid
+// note, asking for what is left to pay.
+func WriteReminder(w io.Writer, n Note, due Cents, today string) error {
+	d := newDoc("Rappel " + n.Number)
+	d.header(n.Practitioner, "Rappel", "Note n° "+n.Number, "Le "+frDate(today))
+	name := n.PatientName
+	if n.Anonymous || name == "" {
+		name = "Madame, Monsieur"
+	}
+	d.text("B", 10.5, 6, name)
+	d.pdf.Ln(4)
+	d.text("", 10.5, 6, fmt.Sprintf("Sauf erreur de ma part, la note d'honoraires n° %s du %s, pour les soins du %s, "+
+		"reste à régler pour un montant de %s (total de la note : %s).", n.Number, frDate(n.Date), frDate(n.ServiceDate),
+		due.Euros(), n.Total.Euros()))
+	d.pdf.Ln(3)
+	d.text("", 10.5, 6, "Je vous remercie de bien vouloir procéder à ce règlement à votre convenance, par chèque, virement, "+
+		"carte bancaire ou en espèces lors de votre prochaine venue. Si vous l'avez déjà effectué, merci de ne pas tenir compte de ce courrier.")
+	d.pdf.Ln(3)
+	d.text("", 10.5, 6, "Je vous prie d'agréer l'expression de mes salutations distinguées.")
+	d.pdf.Ln(6)
+	d.text("", 10.5, 6, n.Practitioner.Name)
+	return d.pdf.Output(w)
+}
+
+// Summary is a year's receipts, for the déclaration 2035.
+type Summary struct {
+	Year     int
+	ByMonth  [12]Cents
+	ByMethod map[Method]Cents
+	Total    Cents
+	Count    int
+}
+
+// Summarize adds up receipts by month and form of payment.
+func Summarize(year int, rs []Receipt) Summary {
+	s := Summary{Year: year, ByMethod: map[Method]Cents{}}
+	for _, r := range rs {
+		t, err := time.Parse(time.DateOnly, r.Date)
+		if err != nil || t.Year() != year {
+			continue
+		}
+		s.ByMonth[t.Month()-1] += r.Amount
+		s.ByMethod[r.Method] += r.Amount
+		s.Total += r.Amount
+		s.Count++
+	}
+	return s
+}
+
+var months = []string{"Janvier", "Février", "Mars", "Avril", "Mai", "Juin", "Juillet", "Août", "Septembre", "Octobre", "Novembre", "Décembre"}
+
+// WriteSummary renders the yearly summary of receipts.
+func WriteSummary(w io.Writer, pr Practitioner, s Summary) error {
+	title := fmt.Sprintf("Récapitulatif des recettes %d", s.Year)
+	d := newDoc(title)
+	d.header(pr, "Recettes "+fmt.Sprint(s.Year), "Pour la déclaration 2035", fmt.Sprintf("%d encaissements", s.Count))
+	pdf := d.pdf
+	table := func(head string, rows [][2]string, total Cents) {
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.SetFillColor(232, 238, 247)
+		pdf.CellFormat(110, 7, d.tr(head), "TB", 0, "L", true, 0, "")
+		pdf.CellFormat(40, 7, d.tr("Montant"), "TB", 1, "R", true, 0, "")
+		pdf.SetFont("Helvetica", "", 10)
+		for _, r := range rows {
+			pdf.CellFormat(110, 6.5, d.tr(r[0]), "B", 0, "L", false, 0, "")
+			pdf.CellFormat(40, 6.5, d.tr(r[1]), "B", 1, "R", false, 0, "")
+		}
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.CellFormat(110, 7, d.tr("Total"), "", 0, "R", false, 0, "")
+		pdf.CellFormat(40, 7, d.tr(total.Euros()), "", 1, "R", false, 0, "")
+		pdf.Ln(6)
+	}
+	var rows [][2]string
+	for i, m := range months {
+		rows = append(rows, [2]string{m, s.ByMonth[i].Euros()})
+	}
+	table("Mois", rows, s.Total)
+	rows = nil
+	for _, m := range Methods {
+		rows = append(rows, [2]string{m.French(), s.ByMethod[m].Euros()})
+	}
+	table("Mode de paiement", rows, s.Total)
+	d.text("I", 9, 5, "Recettes encaissées du 1er janvier au 31 décembre (comptabilité de trésorerie), honoraires rétrocédés non déduits.")
+	return pdf.Output(w)
+}

@@ -721,3 +721,62 @@ func (p *Practice) NotePDF(ctx context.Context, number, path string, receipt boo
 	}
 	return p.vault.Update(func(tx *store.Tx) error { return p.audit(tx, "invoice.pdf", number) })
 }
+
+// Overdue is an unpaid or partly paid note and how old it is.
+type Overdue struct {
+	NoteState
+	Days int `json:"days"`
+}
+
+// Unpaid lists the notes with something left to pay, oldest first, with
+// their age in days.
+func (p *Practice) Unpaid(ctx context.Context) ([]Overdue, error) {
+	var out []Overdue
+	today, _ := time.Parse(time.DateOnly, p.today())
+	for _, st := range []billing.Status{billing.Unpaid, billing.Partly} {
+		notes, err := p.Notes(ctx, NoteFilter{Status: st})
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range notes {
+			d, _ := time.Parse(time.DateOnly, n.Date)
+			out = append(out, Overdue{NoteState: n, Days: int(today.Sub(d).Hours() / 24)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Overdue) int { return b.Days - a.Days })
+	return out, nil
+}
+
+// ReminderPDF writes a reminder letter for an unpaid note.
+func (p *Practice) ReminderPDF(ctx context.Context, number, path string) error {
+	s, err := p.Note(ctx, number)
+	if err != nil {
+		return err
+	}
+	if s.Due <= 0 {
+		return msg.New("Cette note n'a rien à régler : pas de rappel.", "Nothing is due on this note: no reminder.")
+	}
+	if err := writeAtomic(path, func(f *os.File) error { return billing.WriteReminder(f, s.Note, s.Due, p.today()) }); err != nil {
+		return err
+	}
+	return p.vault.Update(func(tx *store.Tx) error { return p.audit(tx, "invoice.reminder", number) })
+}
+
+// ExportSummary writes the yearly summary of receipts (PDF) to path.
+func (p *Practice) ExportSummary(ctx context.Context, year int, path string) (billing.Summary, error) {
+	rs, err := p.Receipts(ctx, year, false)
+	if err != nil {
+		return billing.Summary{}, err
+	}
+	pr, err := p.Practitioner(ctx)
+	if err != nil {
+		return billing.Summary{}, err
+	}
+	s := billing.Summarize(year, rs)
+	if err := writeAtomic(path, func(f *os.File) error { return billing.WriteSummary(f, pr, s) }); err != nil {
+		return s, err
+	}
+	return s, p.vault.Update(func(tx *store.Tx) error {
+		return tx.Audit(store.AuditEntry{Actor: p.actor, Action: "export.summary", Detail: fmt.Sprintf("year=%d receipts=%d", year, s.Count)})
+	})
+}

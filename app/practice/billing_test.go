@@ -403,3 +403,32 @@ func issueLoop(dir string) {
 		fmt.Printf("issued %d\n", i)
 	}
 }
+
+func TestUnpaidRemindersAndYearlySummary(t *testing.T) {
+	p, h := billingPractice(t)
+	ctx := context.Background()
+	p.now = func() time.Time { return time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC) }
+	old := issue(t, p, h.ID, "2026-01-15")
+	partly := issue(t, p, h.ID, "2026-02-20", ActQty{"SEANCE", 1})
+	paid := issue(t, p, h.ID, "2026-03-01")
+	p.Pay(ctx, partly.Number, 1500, billing.Cheque, "2026-02-20")
+	p.Pay(ctx, paid.Number, paid.Total, billing.Cash, "2026-03-01")
+	list, err := p.Unpaid(ctx)
+	if err != nil || len(list) != 2 || list[0].Number != old.Number || list[0].Days != 75 || list[1].Due != 4000 {
+		t.Fatalf("Unpaid = %+v, %v", list, err)
+	}
+	dir := t.TempDir()
+	if err := p.ReminderPDF(ctx, paid.Number, filepath.Join(dir, "r.pdf")); err == nil {
+		t.Error("reminder for a paid note")
+	}
+	if err := p.ReminderPDF(ctx, old.Number, filepath.Join(dir, "r.pdf")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.ExportSummary(ctx, 2026, filepath.Join(dir, "s.pdf"))
+	if err != nil || s.Total != 1500+paid.Total || s.ByMonth[1] != 1500 || s.ByMethod[billing.Cash] != paid.Total || s.Count != 2 {
+		t.Fatalf("summary %+v, %v", s, err)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(dir, "s.pdf")); !bytes.HasPrefix(raw, []byte("%PDF")) {
+		t.Error("summary is not a PDF")
+	}
+}

@@ -114,7 +114,7 @@ func cmdSettings(c *cli, args []string) error {
 }
 
 func cmdInvoice(c *cli, args []string) error {
-	usage := errors.New("usage: cabinet invoice issue|pay|list|show|cancel|pdf ... (see cabinet help)")
+	usage := errors.New("usage: cabinet invoice issue|pay|list|show|cancel|pdf|unpaid|remind ... (see cabinet help)")
 	if len(args) == 0 {
 		return usage
 	}
@@ -262,6 +262,52 @@ func cmdInvoice(c *cli, args []string) error {
 		fmt.Fprintf(c.stderr, c.t("Note %s annulée par l'avoir :\n", "Note %s cancelled by credit note:\n"), pos[0])
 		fmt.Fprintln(c.stdout, cn.Number)
 		return nil
+	case "unpaid":
+		fs := c.flags("invoice unpaid")
+		asJSON := fs.Bool("json", false, "JSON output")
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		list, err := p.Unpaid(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if list == nil {
+				list = []practice.Overdue{}
+			}
+			return writeJSON(c, list)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		for _, o := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Number, o.Date, fmt.Sprintf(c.t("%d j", "%d d"), o.Days), o.Due.Euros(), o.PatientName)
+		}
+		return tw.Flush()
+	case "remind":
+		fs := c.flags("invoice remind")
+		out := fs.String("out", "", "PDF file to write")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 || *out == "" {
+			return errors.New("usage: cabinet invoice remind NUMBER --out FILE")
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		if err := p.ReminderPDF(ctx, pos[0], *out); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, *out)
+		return nil
 	case "pdf":
 		fs := c.flags("invoice pdf")
 		out := fs.String("out", "", "PDF file to write")
@@ -288,7 +334,7 @@ func cmdInvoice(c *cli, args []string) error {
 }
 
 func cmdExport(c *cli, args []string) error {
-	usage := errors.New("usage: cabinet export fec --year YYYY --siren SIREN --out DIR | cabinet export recettes --year YYYY --out FILE [--names]")
+	usage := errors.New("usage: cabinet export fec --year YYYY --siren SIREN --out DIR | cabinet export recettes --year YYYY --out FILE [--names] | cabinet export summary --year YYYY --out FILE.pdf")
 	if len(args) == 0 {
 		return usage
 	}
@@ -320,6 +366,25 @@ func cmdExport(c *cli, args []string) error {
 		}
 		fmt.Fprintf(c.stderr, c.t("FEC %d : %d écritures.\n", "FEC %d: %d entries.\n"), *year, n)
 		fmt.Fprintln(c.stdout, path)
+		return nil
+	case "summary":
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		if *year == 0 || *out == "" {
+			return usage
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		s, err := p.ExportSummary(ctx, *year, *out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, c.t("Recettes %d : %s en %d encaissements.\n", "Receipts %d: %s in %d payments.\n"), *year, s.Total.Euros(), s.Count)
+		fmt.Fprintln(c.stdout, *out)
 		return nil
 	case "recettes":
 		names := fs.Bool("names", false, "write patients' names instead of their file reference")
