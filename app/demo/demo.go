@@ -56,14 +56,14 @@ func (g *gen) record(i int) Record {
 	if female {
 		p.Sex = patient.Female
 		p.FirstNames = g.pick(womenFirst)
-		if g.r.IntN(4) == 0 {
-			p.FirstNames += " " + g.pick(womenFirst)
+		if second := g.pick(womenFirst); g.r.IntN(4) == 0 && second != p.FirstNames {
+			p.FirstNames += " " + second
 		}
 	} else {
 		p.Sex = patient.Male
 		p.FirstNames = g.pick(menFirst)
-		if g.r.IntN(4) == 0 {
-			p.FirstNames += " " + g.pick(menFirst)
+		if second := g.pick(menFirst); g.r.IntN(4) == 0 && second != p.FirstNames {
+			p.FirstNames += " " + second
 		}
 	}
 	p.BirthName = g.pick(surnames)

@@ -32,6 +32,11 @@ type mainScreen struct {
 
 	record *recordView
 	form   *patientForm
+
+	tabs     *container.AppTabs
+	invoices *invoicesView
+	exports  *exportsView
+	settings *settingsView
 }
 
 func newMainScreen(u *UI) *mainScreen {
@@ -83,7 +88,22 @@ func newMainScreen(u *UI) *mainScreen {
 	m.detail = container.NewStack(m.welcome())
 	split := container.NewHSplit(left, m.detail)
 	split.Offset = 0.34
-	m.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, split)
+	m.invoices = newInvoicesView(u)
+	m.exports = newExportsView(u)
+	m.settings = newSettingsView(u)
+	m.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(u.t("Patients", "Patients"), theme.AccountIcon(), split),
+		container.NewTabItemWithIcon(u.t("Notes d'honoraires", "Invoices"), theme.DocumentIcon(), m.invoices.content),
+		container.NewTabItemWithIcon(u.t("Exports comptables", "Accountant exports"), theme.DownloadIcon(), m.exports.content),
+		container.NewTabItemWithIcon(u.t("Réglages", "Settings"), theme.SettingsIcon(), m.settings.content),
+	)
+	m.tabs.OnSelected = func(t *container.TabItem) {
+		u.touch()
+		if t.Content == m.invoices.content {
+			m.invoices.refresh()
+		}
+	}
+	m.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, m.tabs)
 	m.showCount()
 	return m
 }
@@ -147,6 +167,9 @@ func (m *mainScreen) open(id string) {
 // edit shows the patient form: empty for a new patient.
 func (m *mainScreen) edit(pt *patient.Patient) {
 	m.u.touch()
+	if m.tabs != nil {
+		m.tabs.SelectIndex(0)
+	}
 	m.record = nil
 	m.form = newPatientForm(m, pt)
 	m.setDetail(m.form.content)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cabinet-sante/cabinet/app/billing"
 	"github.com/cabinet-sante/cabinet/app/patient"
 	"github.com/cabinet-sante/cabinet/app/practice"
 )
@@ -19,6 +20,8 @@ type recordView struct {
 	patient       patient.Patient
 	consultations []patient.Consultation
 	editBtn       *widget.Button
+	noteBtn       *widget.Button
+	notes         []practice.NoteState
 }
 
 func newRecordView(m *mainScreen, id string) (*recordView, error) {
@@ -41,7 +44,8 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 		p := r.patient
 		m.edit(&p)
 	})
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(r.editBtn), container.NewVBox(name, sub))
+	r.noteBtn = widget.NewButtonWithIcon(u.t("Nouvelle note", "New invoice"), theme.DocumentIcon(), func() { r.newNoteDialog(m) })
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.noteBtn, r.editBtn)), container.NewVBox(name, sub))
 
 	sex := map[patient.Sex]string{patient.Female: u.t("Femme", "Female"), patient.Male: u.t("Homme", "Male"), patient.Unknown: u.t("Non précisé", "Not given")}
 	rows := [][2]string{
@@ -80,6 +84,24 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 	}
 	title := widget.NewLabelWithStyle(fmt.Sprintf(u.t("Consultations (%d)", "Consultations (%d)"), len(cs)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	body := container.NewVBox(append([]fyne.CanvasObject{identity, title}, items...)...)
+	if r.notes, err = u.p.Notes(ctx, practice.NoteFilter{PatientID: id}); err != nil {
+		return nil, err
+	}
+	if len(r.notes) > 0 {
+		var lines []string
+		var due billing.Cents
+		for i := len(r.notes) - 1; i >= 0; i-- {
+			n := r.notes[i]
+			lines = append(lines, fmt.Sprintf("%s · %s · %s · %s", n.Number, frDate(n.Date), n.Total.Euros(), u.statusText(n.Status)))
+			due += n.Due
+		}
+		l := widget.NewLabel(strings.Join(lines, "\n"))
+		sub := ""
+		if due > 0 {
+			sub = u.t("Reste dû : ", "Due: ") + due.Euros()
+		}
+		body.Add(widget.NewCard(fmt.Sprintf(u.t("Notes d'honoraires (%d)", "Invoices (%d)"), len(r.notes)), sub, l))
+	}
 	r.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, container.NewVScroll(body))
 	return r, nil
 }

@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cabinet-sante/cabinet/app/billing"
+)
+
+// settingsView edits the practitioner's details and the acts catalogue.
+type settingsView struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	fields  map[string]*widget.Entry
+	saveBtn *widget.Button
+	status  *widget.Label
+
+	acts                     []billing.Act
+	actList                  *widget.List
+	code, label, price, ngap *widget.Entry
+	addAct                   *widget.Button
+	actStatus                *widget.Label
+}
+
+func newSettingsView(u *UI) *settingsView {
+	v := &settingsView{u: u, fields: map[string]*widget.Entry{}}
+	names := []string{"name", "profession", "address", "rpps", "adeli", "siret", "place"}
+	labels := map[string]string{"name": u.t("Nom *", "Name *"), "profession": u.t("Profession", "Profession"), "address": u.t("Adresse", "Address"),
+		"rpps": "RPPS", "adeli": "ADELI", "siret": "SIRET", "place": u.t("Lieu des soins", "Place of care")}
+	form := widget.NewForm()
+	for _, n := range names {
+		e := widget.NewEntry()
+		if n == "address" {
+			e = widget.NewMultiLineEntry()
+			e.SetMinRowsVisible(2)
+		}
+		v.fields[n] = e
+		form.Append(labels[n], e)
+	}
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+	v.saveBtn = widget.NewButtonWithIcon(u.t("Enregistrer", "Save"), theme.DocumentSaveIcon(), func() {
+		if err := v.savePractitioner(); err != nil {
+			v.status.Importance = widget.DangerImportance
+			v.status.SetText(err.Error())
+			return
+		}
+		v.status.Importance = widget.SuccessImportance
+		v.status.SetText(u.t("Enregistré.", "Saved."))
+	})
+	v.saveBtn.Importance = widget.HighImportance
+
+	v.code, v.label, v.price, v.ngap = widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	v.code.SetPlaceHolder(u.t("Code", "Code"))
+	v.label.SetPlaceHolder(u.t("Libellé", "Label"))
+	v.price.SetPlaceHolder(u.t("Prix (€)", "Price (€)"))
+	v.ngap.SetPlaceHolder("NGAP/CCAM")
+	v.actStatus = widget.NewLabel("")
+	v.actStatus.Wrapping = fyne.TextWrapWord
+	v.addAct = widget.NewButtonWithIcon(u.t("Ajouter / modifier", "Add / update"), theme.ContentAddIcon(), func() {
+		if err := v.saveAct(); err != nil {
+			v.actStatus.Importance = widget.DangerImportance
+			v.actStatus.SetText(err.Error())
+			return
+		}
+		v.actStatus.Importance = widget.SuccessImportance
+		v.actStatus.SetText(u.t("Acte enregistré.", "Act saved."))
+	})
+	v.actList = widget.NewList(func() int { return len(v.acts) },
+		func() fyne.CanvasObject { return widget.NewLabel("CODE — libellé — 00,00 €") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			a := v.acts[i]
+			o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s %s", a.Code, a.Label, a.Price.Euros(), a.NGAP))
+		})
+	v.actList.OnSelected = func(i widget.ListItemID) {
+		a := v.acts[i]
+		v.code.SetText(a.Code)
+		v.label.SetText(a.Label)
+		v.price.SetText(fmt.Sprintf("%d,%02d", a.Price/100, a.Price%100))
+		v.ngap.SetText(a.NGAP)
+	}
+	left := widget.NewCard(u.t("Praticien", "Practitioner"), u.t("Mentions obligatoires des notes d'honoraires", "Mandatory mentions on invoices"),
+		container.NewVBox(form, v.saveBtn, v.status))
+	actForm := container.NewGridWithColumns(4, v.code, v.label, v.price, v.ngap)
+	right := widget.NewCard(u.t("Catalogue d'actes", "Acts catalogue"), "",
+		container.NewBorder(container.NewVBox(actForm, v.addAct, v.actStatus), nil, nil, nil, v.actList))
+	v.content = container.NewGridWithColumns(2, container.NewVScroll(left), right)
+	v.load()
+	return v
+}
+
+func (v *settingsView) load() {
+	pr, err := v.u.p.Practitioner(context.Background())
+	if err != nil {
+		v.status.SetText(v.u.errText(err))
+		return
+	}
+	for n, val := range map[string]string{"name": pr.Name, "profession": pr.Profession, "address": pr.Address, "rpps": pr.RPPS,
+		"adeli": pr.ADELI, "siret": pr.SIRET, "place": pr.Place} {
+		v.fields[n].SetText(val)
+	}
+	v.acts, _ = v.u.p.Acts(context.Background())
+	v.actList.Refresh()
+}
+
+func (v *settingsView) savePractitioner() error {
+	ctx := context.Background()
+	pr, err := v.u.p.Practitioner(ctx) // keeps fields not shown (series)
+	if err != nil {
+		return errors.New(v.u.errText(err))
+	}
+	f := v.fields
+	pr.Name, pr.Profession, pr.Address, pr.RPPS = f["name"].Text, f["profession"].Text, f["address"].Text, f["rpps"].Text
+	pr.ADELI, pr.SIRET, pr.Place = f["adeli"].Text, f["siret"].Text, f["place"].Text
+	if err := v.u.p.SetPractitioner(ctx, pr); err != nil {
+		return errors.New(v.u.errText(err))
+	}
+	return nil
+}
+
+func (v *settingsView) saveAct() error {
+	price, err := parseEuros(v.price.Text)
+	if err != nil {
+		return errors.New(v.u.t("Prix invalide (ex. 26,50).", "Invalid price (e.g. 26.50)."))
+	}
+	a := billing.Act{Code: v.code.Text, Label: v.label.Text, Price: price, NGAP: v.ngap.Text}
+	if err := v.u.p.SaveAct(context.Background(), a); err != nil {
+		return errors.New(v.u.errText(err))
+	}
+	v.acts, _ = v.u.p.Acts(context.Background())
+	v.actList.Refresh()
+	return nil
+}
