@@ -1,6 +1,7 @@
 package practice
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -343,14 +344,26 @@ func TestNumberingSurvivesACrash(t *testing.T) {
 	for round := 0; round < 3; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestNumberingSurvivesACrash$")
 		cmd.Env = append(os.Environ(), "CABINET_TEST_ISSUE_LOOP="+dir, "CABINET_TEST_PATIENT="+h.ID)
-		out := &bytes.Buffer{}
-		cmd.Stdout = out
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for !strings.Contains(out.String(), "issued 20") && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
+		twenty := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				if sc.Text() == "issued 20" {
+					close(twenty)
+				}
+			}
+		}()
+		select {
+		case <-twenty:
+		case <-time.After(20 * time.Second):
+			t.Error("the child did not issue 20 notes in 20 s")
 		}
 		cmd.Process.Kill() // SIGKILL: no cleanup, mid-transaction or not
 		cmd.Wait()

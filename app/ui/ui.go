@@ -121,8 +121,8 @@ func (u *UI) lock() {
 
 // touch records activity and restarts the idle countdown.
 func (u *UI) touch() {
-	if u.opts.IdleLock < 0 {
-		return
+	if u.opts.IdleLock < 0 || u.main == nil {
+		return // locked, or the main screen is still being built
 	}
 	u.idleMu.Lock()
 	defer u.idleMu.Unlock()
