@@ -262,3 +262,7 @@ func (t *Tx) bucketNames() ([]string, error) {
 	}
 	return names, nil
 }
+
+// Buckets lists the logical names of the buckets that hold data, so that
+// checks (a full decrypt, a scan after an erasure) can visit every value.
+func (t *Tx) Buckets() ([]string, error) { return t.bucketNames() }

@@ -163,6 +163,9 @@ func (p *Practice) buildNote(tx *store.Tx, r NoteRequest) (billing.Note, error) 
 		}
 		return n, err
 	}
+	if err := p.checkWritable(tx, pid); err != nil {
+		return n, err
+	}
 	if !r.Anonymous {
 		n.PatientName = pt.DisplayName()
 	}

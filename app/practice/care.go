@@ -23,6 +23,8 @@ func (p *Practice) links(tx *store.Tx, pid store.ID) (links, error) {
 	return l, err
 }
 
+// requirePatient checks that the patient exists and that their record
+// may be written to (not restricted).
 func (p *Practice) requirePatient(tx *store.Tx, pid store.ID) error {
 	if _, err := tx.Get(bPatients, pid); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -30,7 +32,7 @@ func (p *Practice) requirePatient(tx *store.Tx, pid store.ID) error {
 		}
 		return err
 	}
-	return nil
+	return p.checkWritable(tx, pid)
 }
 
 // SaveConsultation stores a new consultation (empty ID) or updates one.

@@ -92,6 +92,9 @@ func (p *Practice) UpdatePatient(ctx context.Context, pt patient.Patient) (patie
 			}
 			return err
 		}
+		if err := p.checkWritable(tx, id); err != nil {
+			return err
+		}
 		fields := changedFields(old, pt)
 		if len(fields) == 0 {
 			pt = old

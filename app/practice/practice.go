@@ -128,10 +128,22 @@ func (p *Practice) afterUnlock() error {
 // decoding is spread over the CPUs.
 func (p *Practice) buildIndex() error {
 	var raws [][]byte
+	archived := map[store.ID]bool{} // archived records stay out of daily search
 	err := p.vault.View(func(tx *store.Tx) error {
+		if err := tx.ForEach(bFlags, func(id store.ID, v []byte) error {
+			var f Flags
+			if json.Unmarshal(v, &f) == nil && f.Archived != "" {
+				archived[id] = true
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
 		raws = make([][]byte, 0, tx.Count(bPatients))
-		return tx.ForEach(bPatients, func(_ store.ID, v []byte) error {
-			raws = append(raws, append([]byte(nil), v...))
+		return tx.ForEach(bPatients, func(id store.ID, v []byte) error {
+			if !archived[id] {
+				raws = append(raws, append([]byte(nil), v...))
+			}
 			return nil
 		})
 	})
