@@ -185,7 +185,10 @@ func TestRetentionMovesRecordsThroughTheirStages(t *testing.T) {
 	if _, err := p.SaveConsultation(ctx, patient.Consultation{PatientID: h.ID, Date: time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC), Reason: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	at := func(s string) { d, _ := time.Parse(time.DateOnly, s); p.now = func() time.Time { return d.Add(12 * time.Hour) } }
+	at := func(s string) {
+		d, _ := time.Parse(time.DateOnly, s)
+		p.now = func() time.Time { return d.Add(12 * time.Hour) }
+	}
 
 	at("2030-01-09")
 	if rep, _ := p.RunRetention(ctx, false, false); len(rep.Archived)+len(rep.Expired) != 0 {
