@@ -339,6 +339,9 @@ func cmdExport(c *cli, args []string) error {
 		return usage
 	}
 	sub, args := args[0], args[1:]
+	if sub == "patient" {
+		return cmdExportPatient(c, args)
+	}
 	ctx := context.Background()
 	fs := c.flags("export " + sub)
 	year := fs.Int("year", 0, "fiscal year")
