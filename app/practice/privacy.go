@@ -722,3 +722,6 @@ func (p *Practice) WriteNotice(ctx context.Context, path, lang string) (string, 
 	})
 	return v, err
 }
+
+// Today is the practice's date (Paris), YYYY-MM-DD.
+func (p *Practice) Today() string { return p.today() }

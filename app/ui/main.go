@@ -37,6 +37,7 @@ type mainScreen struct {
 	invoices *invoicesView
 	exports  *exportsView
 	settings *settingsView
+	privacy  *privacyView
 }
 
 func newMainScreen(u *UI) *mainScreen {
@@ -91,10 +92,12 @@ func newMainScreen(u *UI) *mainScreen {
 	m.invoices = newInvoicesView(u)
 	m.exports = newExportsView(u)
 	m.settings = newSettingsView(u)
+	m.privacy = newPrivacyView(u)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(u.t("Patients", "Patients"), theme.AccountIcon(), split),
 		container.NewTabItemWithIcon(u.t("Notes d'honoraires", "Invoices"), theme.DocumentIcon(), m.invoices.content),
 		container.NewTabItemWithIcon(u.t("Exports comptables", "Accountant exports"), theme.DownloadIcon(), m.exports.content),
+		container.NewTabItemWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), m.privacy.content),
 		container.NewTabItemWithIcon(u.t("Réglages", "Settings"), theme.SettingsIcon(), m.settings.content),
 	)
 	m.tabs.OnSelected = func(t *container.TabItem) {

@@ -21,7 +21,9 @@ type recordView struct {
 	consultations []patient.Consultation
 	editBtn       *widget.Button
 	noteBtn       *widget.Button
+	privacyBtn    *widget.Button
 	notes         []practice.NoteState
+	flags         practice.Flags
 }
 
 func newRecordView(m *mainScreen, id string) (*recordView, error) {
@@ -45,7 +47,20 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 		m.edit(&p)
 	})
 	r.noteBtn = widget.NewButtonWithIcon(u.t("Nouvelle note", "New invoice"), theme.DocumentIcon(), func() { r.newNoteDialog(m) })
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.noteBtn, r.editBtn)), container.NewVBox(name, sub))
+	if r.flags, err = u.p.PatientFlags(ctx, id); err != nil {
+		return nil, err
+	}
+	r.privacyBtn = widget.NewButtonWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), nil)
+	r.privacyBtn.OnTapped = func() { r.privacyMenu(m, r.privacyBtn) }
+	info := container.NewVBox(name, sub)
+	if r.flags.Restricted {
+		flag := widget.NewLabel(u.t("Dossier limité (droit à la limitation) : lecture seule", "Restricted record (right to restriction): read-only"))
+		flag.Importance = widget.WarningImportance
+		info.Add(flag)
+		r.editBtn.Disable()
+		r.noteBtn.Disable()
+	}
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.noteBtn, r.editBtn, r.privacyBtn)), info)
 
 	sex := map[patient.Sex]string{patient.Female: u.t("Femme", "Female"), patient.Male: u.t("Homme", "Male"), patient.Unknown: u.t("Non précisé", "Not given")}
 	rows := [][2]string{

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/cabinet-sante/cabinet/app/jobs"
 	"github.com/cabinet-sante/cabinet/app/msg"
 	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/assets"
@@ -26,6 +27,9 @@ type Options struct {
 	IdleLock time.Duration
 	// Practice options for a vault the first-run window creates.
 	Practice *practice.Options
+	// Jobs runs the daily duties (retention, rights reminders) while the
+	// vault is unlocked.
+	Jobs bool
 }
 
 // UI is the main window and its screens.
@@ -44,6 +48,7 @@ type UI struct {
 
 	unlock *unlockScreen
 	main   *mainScreen
+	daily  *jobs.Daily
 }
 
 // New builds the interface for p, which must be open (locked or not).
@@ -94,6 +99,10 @@ func (u *UI) errText(err error) string { return msg.Text(err, u.opts.Lang) }
 
 func (u *UI) showUnlock() {
 	u.stopIdle()
+	if u.daily != nil {
+		u.daily.Stop()
+		u.daily = nil
+	}
 	u.main = nil
 	u.unlock = newUnlockScreen(u)
 	u.win.SetTitle("Cabinet — " + u.t("verrouillé", "locked"))
@@ -108,6 +117,19 @@ func (u *UI) showMain() {
 	u.win.SetContent(u.main.content)
 	u.win.Canvas().Focus(u.main.search)
 	u.touch()
+	if u.opts.Jobs {
+		pv := u.main.privacy
+		d, err := jobs.Start(u.p, 7, 0, func(dg jobs.Digest) {
+			fyne.Do(func() {
+				if u.main != nil && u.main.privacy == pv {
+					pv.showDigest(dg)
+				}
+			})
+		})
+		if err == nil {
+			u.daily = d
+		}
+	}
 }
 
 // lock locks the vault; the OnLock hook brings back the unlock screen.

@@ -37,7 +37,7 @@ func runGUI(args []string) int {
 		l = msg.EN
 	}
 	a := fyneapp.NewWithID("fr.cabinet-sante.cabinet")
-	o := ui.Options{Lang: l, DemoHint: *hint, IdleLock: *idle}
+	o := ui.Options{Lang: l, DemoHint: *hint, IdleLock: *idle, Jobs: true}
 	if *idle == 0 {
 		o.IdleLock = -1
 	}
