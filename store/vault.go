@@ -2,6 +2,8 @@ package store
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -562,4 +564,11 @@ func (v *Vault) SetPassphrase(passphrase []byte) error {
 	v.hdr = &h
 	v.mu.Unlock()
 	return nil
+}
+
+// ID is a short public identifier of the vault (from its header's public
+// key), for support logs: it says which vault, not what is in it.
+func (v *Vault) ID() string {
+	s := sha256.Sum256(v.hdr.FailBoxPublic)
+	return hex.EncodeToString(s[:6])
 }

@@ -55,6 +55,7 @@ func commands() []command {
 		{"retention", "retention run [--dry-run] [--erase --yes]: archive and list records past their retention period", cmdRetention},
 		{"register", "register --out FILE.pdf|FILE.md: the register of processing (art. 30 GDPR)", cmdRegister},
 		{"notice", "notice --out FILE.pdf [--notice-lang fr|en]: the patient information notice", cmdNotice},
+		{"support", "support grant [--minutes N] [--listen ADDR] [--allow-patient-view] | password | log [--json]: remote support, closed unless granted", cmdSupport},
 		{"audit", "audit verify|list: check or list the audit journal", cmdAudit},
 		{"passwd", "passwd --vault DIR: change the passphrase (old then new, one per line on stdin)", cmdPasswd},
 		{"backup", "backup --vault DIR --out FILE: write a verified encrypted backup", cmdBackup},

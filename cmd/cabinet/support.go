@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cabinet-sante/cabinet/app/support"
+)
+
+// supportSocket is where a running grant hands out extra passwords.
+func supportSocket(vault string) string { return filepath.Join(vault, ".support.sock") }
+
+func cmdSupport(c *cli, args []string) error {
+	usage := errors.New("usage: cabinet support grant [--minutes N] [--listen ADDR] [--allow-patient-view] [--expect NAME] | support password | support log [--json]")
+	if len(args) == 0 {
+		return usage
+	}
+	sub, args := args[0], args[1:]
+	fs := c.flags("support " + sub)
+	switch sub {
+	case "grant":
+		minutes := fs.Int("minutes", 30, "how long the grant lasts (at most 240)")
+		listen := fs.String("listen", ":2222", "address to listen on")
+		relay := fs.String("relay", "", "USER@HOST:PORT of a relay (not available yet)")
+		allow := fs.Bool("allow-patient-view", false, "let the support person view patient records (read-only, audited)")
+		expect := fs.String("expect", "", "name of the expected support person")
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		if *relay != "" {
+			return errors.New(c.t("le mode relais n'est pas encore disponible : utilisez --listen", "relay mode is not available yet: use --listen"))
+		}
+		if *minutes < 1 || *minutes > 240 {
+			return errors.New("--minutes must be between 1 and 240")
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		g, pw, err := support.Start(p, support.Options{Duration: time.Duration(*minutes) * time.Minute, Listen: *listen,
+			AllowPatient: *allow, Expected: *expect, Version: version,
+			OnEvent: func(e support.Event) {
+				fmt.Fprintf(c.stderr, "[%s] %s %s: %s\n", e.Time.Format("15:04:05"), e.Person, e.Kind, e.Text)
+			}})
+		if err != nil {
+			return err
+		}
+		sock := supportSocket(p.Dir())
+		os.Remove(sock)
+		ln, err := net.Listen("unix", sock)
+		if err == nil {
+			os.Chmod(sock, 0o600)
+			defer os.Remove(sock)
+			defer ln.Close()
+			go func() {
+				for {
+					conn, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					fmt.Fprintln(conn, g.NewPassword())
+					conn.Close()
+				}
+			}()
+		}
+		fmt.Fprintf(c.stdout, "address: %s\nfingerprint: %s\npassword: %s\n", g.Addr(), g.Fingerprint(), pw)
+		if f, ok := c.stdout.(*os.File); ok {
+			f.Sync()
+		}
+		fmt.Fprintln(c.stderr, c.t("Session de support ouverte. Ctrl-C pour y mettre fin.", "Support session open. Ctrl-C to end it."))
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sig)
+		select {
+		case <-sig:
+			g.End("ended by the practitioner")
+		case <-g.Done():
+		}
+		l := g.Log()
+		fmt.Fprintf(c.stderr, c.t("Session terminée (%s), %d commande(s).\n", "Session ended (%s), %d command(s).\n"), l.EndReason, len(l.Commands))
+		return nil
+	case "password":
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		conn, err := net.Dial("unix", supportSocket(c.vault))
+		if err != nil {
+			return errors.New(c.t("aucune session de support en cours pour ce coffre", "no support session is running for this vault"))
+		}
+		defer conn.Close()
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "password: %s\n", strings.TrimSpace(line))
+		return nil
+	case "log":
+		asJSON := fs.Bool("json", false, "JSON output")
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		ls, err := p.SupportSessions(context.Background())
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if ls == nil {
+				return writeJSON(c, []any{})
+			}
+			return writeJSON(c, ls)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		for _, l := range ls {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d commandes\t%s\n", l.Start.Local().Format("02/01/2006 15:04"), l.Duration, l.Person, len(l.Commands), l.Description)
+		}
+		return tw.Flush()
+	}
+	return usage
+}
