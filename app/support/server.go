@@ -111,7 +111,9 @@ func Start(p *practice.Practice, o Options) (*Grant, string, error) {
 	pw := g.NewPassword()
 	p.Audit("support.grant", g.log.ID, fmt.Sprintf("minutes=%d patient_view=%v", int(o.Duration.Minutes()), o.AllowPatient))
 	g.save()
+	g.mu.Lock()
 	g.timer = time.AfterFunc(o.Duration, func() { g.End("expiry") })
+	g.mu.Unlock()
 	go g.serve()
 	return g, pw, nil
 }
@@ -380,8 +382,11 @@ func (g *Grant) End(reason string) {
 	}
 	g.log.End = time.Now().UTC()
 	g.log.EndReason = reason
+	timer := g.timer
 	g.mu.Unlock()
-	g.timer.Stop()
+	if timer != nil {
+		timer.Stop()
+	}
 	g.ln.Close()
 	for _, c := range conns {
 		c.Close()
