@@ -685,7 +685,12 @@ func (p *Practice) RunRetention(ctx context.Context, dryRun, erase bool) (Retent
 // PrivacyConfig is the configuration the register and notice describe.
 func (p *Practice) PrivacyConfig(ctx context.Context) (privacy.Config, error) {
 	pr, err := p.Practitioner(ctx)
-	return privacy.Config{Practitioner: pr, Policy: privacy.DefaultPolicy(), Today: p.now().In(paris)}, err
+	if err != nil {
+		return privacy.Config{}, err
+	}
+	sessions, err := p.SupportSessions(ctx)
+	return privacy.Config{Practitioner: pr, Policy: privacy.DefaultPolicy(), Today: p.now().In(paris),
+		SupportOn: len(sessions) > 0, SupportSessions: len(sessions)}, err
 }
 
 // WriteRegister writes the register of processing as PDF, or Markdown

@@ -20,7 +20,9 @@ type Config struct {
 	SyncHost     string // the HDS host's name
 	MailOn       bool
 	SupportOn    bool
-	Today        time.Time
+	// SupportSessions is how many remote-support sessions were granted.
+	SupportSessions int
+	Today           time.Time
 }
 
 // securityMeasures describes the measures Cabinet actually applies.
@@ -84,7 +86,7 @@ func RegisterMarkdown(c Config) string {
 	w("")
 	w("- Synchronisation chiffrée de bout en bout vers un hébergeur HDS : %s.", onOff(c.SyncOn, c.SyncHost))
 	w("- Réception de courriels (IMAP) : %s.", onOff(c.MailOn, ""))
-	w("- Support à distance (sessions accordées et journalisées) : %s.", onOff(c.SupportOn, ""))
+	w("- Support à distance (sessions accordées et journalisées) : %s.", onOff(c.SupportOn, fmt.Sprintf("%d session(s) au journal des interventions", c.SupportSessions)))
 	w("")
 	w("## Mesures de sécurité")
 	w("")

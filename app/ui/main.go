@@ -38,6 +38,8 @@ type mainScreen struct {
 	exports  *exportsView
 	settings *settingsView
 	privacy  *privacyView
+	support  *supportView
+	banner   *fyne.Container // shown on every screen while a support session is open
 }
 
 func newMainScreen(u *UI) *mainScreen {
@@ -93,11 +95,13 @@ func newMainScreen(u *UI) *mainScreen {
 	m.exports = newExportsView(u)
 	m.settings = newSettingsView(u)
 	m.privacy = newPrivacyView(u)
+	m.support = newSupportView(u)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(u.t("Patients", "Patients"), theme.AccountIcon(), split),
 		container.NewTabItemWithIcon(u.t("Notes d'honoraires", "Invoices"), theme.DocumentIcon(), m.invoices.content),
 		container.NewTabItemWithIcon(u.t("Exports comptables", "Accountant exports"), theme.DownloadIcon(), m.exports.content),
 		container.NewTabItemWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), m.privacy.content),
+		container.NewTabItemWithIcon(u.t("Support", "Support"), theme.HelpIcon(), m.support.content),
 		container.NewTabItemWithIcon(u.t("Réglages", "Settings"), theme.SettingsIcon(), m.settings.content),
 	)
 	m.tabs.OnSelected = func(t *container.TabItem) {
@@ -106,7 +110,13 @@ func newMainScreen(u *UI) *mainScreen {
 			m.invoices.refresh()
 		}
 	}
-	m.content = container.NewBorder(container.NewVBox(top, widget.NewSeparator()), nil, nil, nil, m.tabs)
+	bannerText := widget.NewLabel(u.t("Session de support à distance en cours : tout est visible dans l'onglet Support.", "Remote support session in progress: everything shows in the Support tab."))
+	bannerText.Importance = widget.WarningImportance
+	m.banner = container.NewHBox(widget.NewIcon(theme.WarningIcon()), bannerText,
+		widget.NewButtonWithIcon(u.t("Voir", "Show"), theme.VisibilityIcon(), func() { m.tabs.Select(m.tabs.Items[len(m.tabs.Items)-2]) }),
+		widget.NewButtonWithIcon(u.t("Mettre fin", "End it"), theme.CancelIcon(), func() { m.support.end("ended by the practitioner") }))
+	m.banner.Hide()
+	m.content = container.NewBorder(container.NewVBox(top, m.banner, widget.NewSeparator()), nil, nil, nil, m.tabs)
 	m.showCount()
 	return m
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cabinet-sante/cabinet/app/jobs"
 	"github.com/cabinet-sante/cabinet/app/msg"
 	"github.com/cabinet-sante/cabinet/app/practice"
+	"github.com/cabinet-sante/cabinet/app/support"
 	"github.com/cabinet-sante/cabinet/assets"
 )
 
@@ -30,6 +31,8 @@ type Options struct {
 	// Jobs runs the daily duties (retention, rights reminders) while the
 	// vault is unlocked.
 	Jobs bool
+	// Version is Cabinet's version, for support logs.
+	Version string
 }
 
 // UI is the main window and its screens.
@@ -49,6 +52,7 @@ type UI struct {
 	unlock *unlockScreen
 	main   *mainScreen
 	daily  *jobs.Daily
+	grant  *support.Grant // the open remote-support session, if any
 }
 
 // New builds the interface for p, which must be open (locked or not).
@@ -99,6 +103,10 @@ func (u *UI) errText(err error) string { return msg.Text(err, u.opts.Lang) }
 
 func (u *UI) showUnlock() {
 	u.stopIdle()
+	if u.grant != nil { // locking ends any support session
+		u.grant.End("vault locked")
+		u.grant = nil
+	}
 	if u.daily != nil {
 		u.daily.Stop()
 		u.daily = nil

@@ -37,7 +37,7 @@ func runGUI(args []string) int {
 		l = msg.EN
 	}
 	a := fyneapp.NewWithID("fr.cabinet-sante.cabinet")
-	o := ui.Options{Lang: l, DemoHint: *hint, IdleLock: *idle, Jobs: true}
+	o := ui.Options{Lang: l, DemoHint: *hint, IdleLock: *idle, Jobs: true, Version: version}
 	if *idle == 0 {
 		o.IdleLock = -1
 	}

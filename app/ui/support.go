@@ -1,0 +1,233 @@
+package ui
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/cabinet-sante/cabinet/app/practice"
+	"github.com/cabinet-sante/cabinet/app/privacy"
+	"github.com/cabinet-sante/cabinet/app/support"
+)
+
+// supportView grants remote-support sessions, mirrors them live and lists
+// their logs.
+type supportView struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	minutes    *widget.Select
+	listen     *widget.Entry
+	expect     *widget.Entry
+	allow      *widget.Check
+	grantBtn   *widget.Button
+	endBtn     *widget.Button
+	morePw     *widget.Button
+	info       *widget.Label
+	transcript *widget.Entry
+	lines      []string
+
+	// deliver runs event handlers on the UI goroutine (fyne.Do); tests
+	// run them on theirs.
+	deliver func(func())
+
+	logs    []practice.SupportSession
+	logList *widget.List
+	folder  *widget.Entry
+	result  *widget.Label
+}
+
+func newSupportView(u *UI) *supportView {
+	v := &supportView{u: u, deliver: fyne.Do}
+	v.minutes = widget.NewSelect([]string{"15", "30", "60", "120", "240"}, nil)
+	v.minutes.SetSelected("30")
+	v.listen = widget.NewEntry()
+	v.listen.SetText(":2222")
+	v.expect = widget.NewEntry()
+	v.expect.SetPlaceHolder(u.t("Nom de la personne attendue (facultatif)", "Expected support person (optional)"))
+	v.allow = widget.NewCheck(u.t("Autoriser la consultation des dossiers patients (lecture seule, journalisée)", "Allow viewing patient records (read-only, logged)"), nil)
+	v.info = widget.NewLabel(u.t("L'accès à distance est fermé. Rien n'écoute sur le réseau tant que vous n'accordez pas de session.",
+		"Remote access is closed. Nothing listens on the network until you grant a session."))
+	v.info.Wrapping = fyne.TextWrapWord
+	v.info.TextStyle = fyne.TextStyle{Monospace: false}
+	v.grantBtn = widget.NewButtonWithIcon(u.t("Accorder une session", "Grant a session"), theme.ConfirmIcon(), v.grant)
+	v.grantBtn.Importance = widget.HighImportance
+	v.endBtn = widget.NewButtonWithIcon(u.t("Mettre fin à la session", "End the session"), theme.CancelIcon(), func() { v.end("ended by the practitioner") })
+	v.endBtn.Importance = widget.DangerImportance
+	v.endBtn.Disable()
+	v.morePw = widget.NewButtonWithIcon(u.t("Mot de passe pour une 2e personne", "Password for a second person"), theme.AccountIcon(), func() {
+		if u.grant != nil {
+			v.info.SetText(v.info.Text + "\n" + u.t("Mot de passe supplémentaire : ", "Extra password: ") + u.grant.NewPassword())
+		}
+	})
+	v.morePw.Disable()
+	v.transcript = widget.NewMultiLineEntry()
+	v.transcript.Disable()
+	v.transcript.SetMinRowsVisible(10)
+	v.transcript.TextStyle = fyne.TextStyle{Monospace: true}
+
+	v.logList = widget.NewList(func() int { return len(v.logs) },
+		func() fyne.CanvasObject {
+			return widget.NewLabel("00/00/0000 00:00 · 0m0s · Nom (organisation) · 0 commandes")
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := v.logs[i]
+			o.(*widget.Label).SetText(fmt.Sprintf(u.t("%s · %s · %s · %d commandes · %s", "%s · %s · %s · %d commands · %s"),
+				l.Start.In(practice.Paris()).Format("02/01/2006 15:04"), l.Duration, l.Person, len(l.Commands), l.Description))
+		})
+	v.folder = widget.NewEntry()
+	if home, err := os.UserHomeDir(); err == nil {
+		v.folder.SetText(filepath.Join(home, "Documents"))
+	}
+	v.result = widget.NewLabel("")
+	exportCSV := widget.NewButtonWithIcon(u.t("Exporter le journal (CSV)", "Export the log (CSV)"), theme.DocumentSaveIcon(), func() { v.export("csv") })
+	exportPDF := widget.NewButtonWithIcon(u.t("Exporter le journal (PDF)", "Export the log (PDF)"), theme.DocumentSaveIcon(), func() { v.export("pdf") })
+
+	form := widget.NewForm(
+		widget.NewFormItem(u.t("Durée (minutes)", "Duration (minutes)"), v.minutes),
+		widget.NewFormItem(u.t("Adresse d'écoute", "Listen address"), v.listen),
+		widget.NewFormItem(u.t("Support attendu", "Expected"), v.expect),
+	)
+	left := widget.NewCard(u.t("Support à distance", "Remote support"), u.t("Fermé par défaut, ouvert par vous seul, observé et journalisé", "Closed by default, opened by you only, watched and logged"),
+		container.NewBorder(container.NewVBox(form, v.allow, container.NewHBox(v.grantBtn, v.endBtn, v.morePw), v.info), nil, nil, nil, v.transcript))
+	right := widget.NewCard(u.t("Journal des interventions", "Intervention log"), "",
+		container.NewBorder(nil, container.NewVBox(widget.NewForm(widget.NewFormItem(u.t("Dossier", "Folder"), v.folder)), container.NewHBox(exportCSV, exportPDF), v.result), nil, nil, v.logList))
+	v.content = container.NewGridWithColumns(2, left, right)
+	v.refresh()
+	return v
+}
+
+func (v *supportView) refresh() {
+	ls, err := v.u.p.SupportSessions(context.Background())
+	if err == nil {
+		v.logs = ls
+		v.logList.Refresh()
+	}
+}
+
+// grant opens a session with the form's settings.
+func (v *supportView) grant() {
+	u := v.u
+	if u.grant != nil {
+		return
+	}
+	minutes, _ := strconv.Atoi(v.minutes.Selected)
+	v.lines = nil
+	g, pw, err := support.Start(u.p, support.Options{Duration: time.Duration(minutes) * time.Minute, Listen: strings.TrimSpace(v.listen.Text),
+		AllowPatient: v.allow.Checked, Expected: strings.TrimSpace(v.expect.Text), Version: u.opts.Version,
+		OnEvent: func(e support.Event) { v.deliver(func() { v.onEvent(e) }) }})
+	if err != nil {
+		v.info.SetText(u.errText(err))
+		return
+	}
+	u.grant = g
+	v.info.SetText(fmt.Sprintf(u.t("Session ouverte jusqu'à %s.\nAdresse : %s\nEmpreinte de la clé : %s\nMot de passe (à usage unique) : %s",
+		"Session open until %s.\nAddress: %s\nKey fingerprint: %s\nOne-time password: %s"),
+		time.Now().Add(time.Duration(minutes)*time.Minute).Format("15:04"), g.Addr(), g.Fingerprint(), pw))
+	v.grantBtn.Disable()
+	v.endBtn.Enable()
+	v.morePw.Enable()
+	if u.main != nil {
+		u.main.banner.Show()
+	}
+}
+
+func (v *supportView) onEvent(e support.Event) {
+	u := v.u
+	who := e.Person
+	if who == "" {
+		who = "—"
+	}
+	line := fmt.Sprintf("%s %s %s", e.Time.Format("15:04:05"), who, e.Text)
+	if e.Kind == "command" {
+		line = fmt.Sprintf("%s %s > %s", e.Time.Format("15:04:05"), who, e.Text)
+	}
+	v.lines = append(v.lines, line)
+	if len(v.lines) > 500 {
+		v.lines = v.lines[len(v.lines)-500:]
+	}
+	v.transcript.SetText(strings.Join(v.lines, "\n"))
+	if e.Kind == "end" {
+		u.grant = nil
+		v.grantBtn.Enable()
+		v.endBtn.Disable()
+		v.morePw.Disable()
+		v.info.SetText(u.t("Session terminée. L'accès à distance est fermé.", "Session ended. Remote access is closed."))
+		if u.main != nil {
+			u.main.banner.Hide()
+		}
+		v.refresh()
+	}
+}
+
+func (v *supportView) end(reason string) {
+	if g := v.u.grant; g != nil {
+		g.End(reason)
+	}
+}
+
+// export writes the intervention log as CSV or PDF into the folder.
+func (v *supportView) export(kind string) {
+	u := v.u
+	dir := strings.TrimSpace(v.folder.Text)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		v.result.SetText(u.t("Choisissez un dossier existant.", "Choose an existing folder."))
+		return
+	}
+	path := filepath.Join(dir, "interventions-support."+kind)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		v.result.SetText(err.Error())
+		return
+	}
+	defer f.Close()
+	if kind == "csv" {
+		w := csv.NewWriter(f)
+		w.Comma = ';'
+		w.Write([]string{"Début", "Fin", "Durée", "Responsable", "Autres intervenants", "Système", "Outil", "Commandes", "Description", "Critique", "Personnels consultés"})
+		for _, l := range v.logs {
+			var cmds []string
+			for _, c := range l.Commands {
+				cmds = append(cmds, c.Command)
+			}
+			w.Write([]string{l.Start.Format(time.RFC3339), l.End.Format(time.RFC3339), l.Duration, l.Person, strings.Join(l.Others, ", "),
+				l.Host + " " + l.OS + " Cabinet " + l.Version + " coffre " + l.VaultID, l.Tool, strings.Join(cmds, " | "), l.Description,
+				strconv.FormatBool(l.Critical), strings.Join(l.Consulted, ", ")})
+		}
+		w.Flush()
+		err = w.Error()
+	} else {
+		var b strings.Builder
+		b.WriteString("# Journal des interventions de support\n\n")
+		for _, l := range v.logs {
+			fmt.Fprintf(&b, "## %s — %s\n\n", l.Start.In(practice.Paris()).Format("02/01/2006 15:04"), l.Person)
+			fmt.Fprintf(&b, "- Fin : %s (%s), durée %s\n", l.End.In(practice.Paris()).Format("02/01/2006 15:04"), l.EndReason, l.Duration)
+			fmt.Fprintf(&b, "- Système : %s, %s, Cabinet %s, coffre %s\n- Outil : %s\n", l.Host, l.OS, l.Version, l.VaultID, l.Tool)
+			if len(l.Others) > 0 {
+				fmt.Fprintf(&b, "- Autres intervenants : %s\n", strings.Join(l.Others, ", "))
+			}
+			fmt.Fprintf(&b, "- Tâches : %s\n- Commandes : %d\n", l.Description, len(l.Commands))
+			if l.Critical {
+				fmt.Fprintf(&b, "- Intervention critique ; personnels consultés : %s\n", strings.Join(l.Consulted, ", "))
+			}
+			b.WriteString("\n")
+		}
+		err = privacy.WriteMarkdownPDF(f, "Journal des interventions de support", b.String())
+	}
+	if err != nil {
+		v.result.SetText(err.Error())
+		return
+	}
+	u.p.Audit("export.support-log", "", kind)
+	v.result.SetText(u.t("Enregistré : ", "Saved: ") + path)
+}
