@@ -7,7 +7,7 @@ pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev)
 for a in "$@"; do
   case $a in
     --gui-test) pkgs+=(xvfb imagemagick poppler-utils xauth) ;;
-    --ci) pkgs+=(openssh-client python3) ;;
+    --ci) pkgs+=(openssh-client openssh-server python3) ;;
   esac
 done
 missing=()

@@ -2,6 +2,9 @@ package practice
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
 	"slices"
 	"time"
 
@@ -91,4 +94,60 @@ func (p *Practice) PatientForSupport(ctx context.Context, id, person string) (pa
 		return tx.Audit(store.AuditEntry{Actor: "support: " + person, Action: "patient.read", Object: id, Detail: "support session, patient view allowed"})
 	})
 	return pt, err
+}
+
+// SupportClientKey returns the vault's own ed25519 key for dialling a
+// support relay, creating it on first use. Its public half is given to
+// the support organisation; the private half never leaves the vault.
+func (p *Practice) SupportClientKey(ctx context.Context) (ed25519.PrivateKey, error) {
+	var seed []byte
+	err := p.vault.Update(func(tx *store.Tx) error {
+		key := tx.NamedID("support-client-key")
+		err := tx.GetJSON(bSettings, key, &seed)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		seed = priv.Seed()
+		return tx.PutJSON(bSettings, key, seed)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// RelayPin is the pinned host key of the support relay.
+type RelayPin struct {
+	Address     string `json:"address"` // USER@HOST:PORT
+	Fingerprint string `json:"fingerprint"`
+}
+
+// SetRelayPin pins the relay (Settings).
+func (p *Practice) SetRelayPin(ctx context.Context, pin RelayPin) error {
+	return p.vault.Update(func(tx *store.Tx) error {
+		if err := tx.PutJSON(bSettings, tx.NamedID("support-relay"), pin); err != nil {
+			return err
+		}
+		return p.audit(tx, "settings.support-relay", pin.Address)
+	})
+}
+
+// RelayPinned returns the pinned relay, if any.
+func (p *Practice) RelayPinned(ctx context.Context) (RelayPin, error) {
+	var pin RelayPin
+	err := p.vault.View(func(tx *store.Tx) error {
+		err := tx.GetJSON(bSettings, tx.NamedID("support-relay"), &pin)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	return pin, err
 }

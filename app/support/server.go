@@ -39,6 +39,57 @@ type Options struct {
 	OnEvent func(Event)
 	// FailDelay slows each failed login; default 1 s.
 	FailDelay time.Duration
+	// Relay, when set, replaces listening: Cabinet dials the relay and asks
+	// it to forward a port back (as ssh -R does); nothing listens on the
+	// practice's network.
+	Relay *Relay
+}
+
+// Relay is a support organisation's SSH relay.
+type Relay struct {
+	User, Addr  string // user name and HOST:PORT
+	Fingerprint string // the relay's pinned host key (SHA256:...)
+	Key         ed25519.PrivateKey
+}
+
+// ParseRelay reads USER@HOST:PORT.
+func ParseRelay(s string) (user, addr string, err error) {
+	user, addr, ok := strings.Cut(s, "@")
+	if !ok || user == "" {
+		return "", "", errors.New("relais : USER@HOST:PORT attendu")
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", "", errors.New("relais : USER@HOST:PORT attendu")
+	}
+	return user, addr, nil
+}
+
+// dialRelay connects to the relay, checking its pinned key, and asks it
+// to forward a port on its loopback to us.
+func dialRelay(r *Relay) (*ssh.Client, net.Listener, error) {
+	if r.Fingerprint == "" {
+		return nil, nil, errors.New("relais : l'empreinte de sa clé doit être épinglée dans les réglages")
+	}
+	signer, err := ssh.NewSignerFromKey(r.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := ssh.Dial("tcp", r.Addr, &ssh.ClientConfig{User: r.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, Timeout: 15 * time.Second,
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			if subtle.ConstantTimeCompare([]byte(ssh.FingerprintSHA256(key)), []byte(r.Fingerprint)) != 1 {
+				return errors.New("relais : la clé du serveur ne correspond pas à l'empreinte épinglée")
+			}
+			return nil
+		}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("relais %s : %w", r.Addr, err)
+	}
+	ln, err := c.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("relais : redirection refusée : %w", err)
+	}
+	return c, ln, nil
 }
 
 // Event is one line of the live mirror.
@@ -57,6 +108,7 @@ type Grant struct {
 	p      *practice.Practice
 	o      Options
 	ln     net.Listener
+	relay  *ssh.Client // when the grant goes through a relay
 	signer ssh.Signer
 	env    *Env
 
@@ -97,12 +149,17 @@ func Start(p *practice.Practice, o Options) (*Grant, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	ln, err := net.Listen("tcp", o.Listen)
-	if err != nil {
+	var ln net.Listener
+	var relay *ssh.Client
+	if o.Relay != nil {
+		if relay, ln, err = dialRelay(o.Relay); err != nil {
+			return nil, "", err
+		}
+	} else if ln, err = net.Listen("tcp", o.Listen); err != nil {
 		return nil, "", fmt.Errorf("écoute impossible sur %s : %w", o.Listen, err)
 	}
 	host, _ := os.Hostname()
-	g := &Grant{p: p, o: o, ln: ln, signer: signer, passwords: map[[32]byte]bool{}, conns: map[*ssh.ServerConn]bool{},
+	g := &Grant{p: p, o: o, ln: ln, relay: relay, signer: signer, passwords: map[[32]byte]bool{}, conns: map[*ssh.ServerConn]bool{},
 		done: make(chan struct{}),
 		env:  &Env{P: p, Version: o.Version, AllowPatient: o.AllowPatient, Logs: o.Logs, Config: o.Config},
 		log: practice.SupportSession{ID: store.NewID().String(), Start: time.Now().UTC(), Host: host, OS: runtime.GOOS + "/" + runtime.GOARCH,
@@ -118,8 +175,16 @@ func Start(p *practice.Practice, o Options) (*Grant, string, error) {
 	return g, pw, nil
 }
 
-// Addr is the listening address.
-func (g *Grant) Addr() string { return g.ln.Addr().String() }
+// Addr is the address support connects to: ours, or the relay's
+// forwarded port (on the relay's loopback).
+func (g *Grant) Addr() string {
+	if g.relay != nil {
+		_, port, _ := net.SplitHostPort(g.ln.Addr().String())
+		host, _, _ := net.SplitHostPort(g.o.Relay.Addr)
+		return net.JoinHostPort(host, port)
+	}
+	return g.ln.Addr().String()
+}
 
 // Fingerprint is the host key's SHA256 fingerprint, to read out on the phone.
 func (g *Grant) Fingerprint() string { return ssh.FingerprintSHA256(g.signer.PublicKey()) }
@@ -390,6 +455,9 @@ func (g *Grant) End(reason string) {
 	g.ln.Close()
 	for _, c := range conns {
 		c.Close()
+	}
+	if g.relay != nil {
+		g.relay.Close()
 	}
 	g.save()
 	g.p.Audit("support.end", g.log.ID, "reason="+reason)

@@ -252,3 +252,23 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPractitionerCompletesTheLog(t *testing.T) {
+	p, _ := unlocked(t)
+	g, pw := grant(t, p, Options{})
+	if err := login(g.Addr(), pw); err != nil {
+		t.Fatal(err)
+	}
+	g.End("done")
+	id := g.Log().ID
+	if err := Annotate(p, id, "Réindexation après mise à jour", true, []string{"Dr Expert (éditeur)", "Jean Réseau"}); err != nil {
+		t.Fatal(err)
+	}
+	ls, _ := p.SupportSessions(context.Background())
+	if len(ls) != 1 || !ls[0].Critical || len(ls[0].Consulted) != 2 || ls[0].Description != "Réindexation après mise à jour" || ls[0].EndReason != "done" {
+		t.Errorf("annotated log %+v", ls)
+	}
+	if err := Annotate(p, "0000", "x", false, nil); err == nil {
+		t.Error("unknown session annotated")
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,6 +29,8 @@ type supportView struct {
 
 	minutes    *widget.Select
 	listen     *widget.Entry
+	relay      *widget.Entry // USER@HOST:PORT: dial out to a relay instead of listening
+	relayFP    *widget.Entry
 	expect     *widget.Entry
 	allow      *widget.Check
 	grantBtn   *widget.Button
@@ -41,18 +44,28 @@ type supportView struct {
 	// run them on theirs.
 	deliver func(func())
 
-	logs    []practice.SupportSession
-	logList *widget.List
-	folder  *widget.Entry
-	result  *widget.Label
+	logs     []practice.SupportSession
+	logList  *widget.List
+	selected int
+	annotate *widget.Button
+	folder   *widget.Entry
+	result   *widget.Label
 }
 
 func newSupportView(u *UI) *supportView {
-	v := &supportView{u: u, deliver: fyne.Do}
+	v := &supportView{u: u, deliver: fyne.Do, selected: -1}
 	v.minutes = widget.NewSelect([]string{"15", "30", "60", "120", "240"}, nil)
 	v.minutes.SetSelected("30")
 	v.listen = widget.NewEntry()
 	v.listen.SetText(":2222")
+	v.relay = widget.NewEntry()
+	v.relay.SetPlaceHolder(u.t("vide : écoute directe ; sinon utilisateur@relais:port", "empty: listen directly; else user@relay:port"))
+	v.relayFP = widget.NewEntry()
+	v.relayFP.SetPlaceHolder("SHA256:…")
+	if pin, err := u.p.RelayPinned(context.Background()); err == nil {
+		v.relay.SetText(pin.Address)
+		v.relayFP.SetText(pin.Fingerprint)
+	}
 	v.expect = widget.NewEntry()
 	v.expect.SetPlaceHolder(u.t("Nom de la personne attendue (facultatif)", "Expected support person (optional)"))
 	v.allow = widget.NewCheck(u.t("Autoriser la consultation des dossiers patients (lecture seule, journalisée)", "Allow viewing patient records (read-only, logged)"), nil)
@@ -76,6 +89,8 @@ func newSupportView(u *UI) *supportView {
 	v.transcript.SetMinRowsVisible(10)
 	v.transcript.TextStyle = fyne.TextStyle{Monospace: true}
 
+	v.annotate = widget.NewButtonWithIcon(u.t("Compléter l'intervention…", "Complete the entry…"), theme.DocumentCreateIcon(), v.annotateDialog)
+	v.annotate.Disable()
 	v.logList = widget.NewList(func() int { return len(v.logs) },
 		func() fyne.CanvasObject {
 			return widget.NewLabel("00/00/0000 00:00 · 0m0s · Nom (organisation) · 0 commandes")
@@ -90,18 +105,21 @@ func newSupportView(u *UI) *supportView {
 		v.folder.SetText(filepath.Join(home, "Documents"))
 	}
 	v.result = widget.NewLabel("")
+	v.logList.OnSelected = func(i widget.ListItemID) { v.selected = i; v.annotate.Enable() }
 	exportCSV := widget.NewButtonWithIcon(u.t("Exporter le journal (CSV)", "Export the log (CSV)"), theme.DocumentSaveIcon(), func() { v.export("csv") })
 	exportPDF := widget.NewButtonWithIcon(u.t("Exporter le journal (PDF)", "Export the log (PDF)"), theme.DocumentSaveIcon(), func() { v.export("pdf") })
 
 	form := widget.NewForm(
 		widget.NewFormItem(u.t("Durée (minutes)", "Duration (minutes)"), v.minutes),
 		widget.NewFormItem(u.t("Adresse d'écoute", "Listen address"), v.listen),
+		widget.NewFormItem(u.t("Relais du support", "Support relay"), v.relay),
+		widget.NewFormItem(u.t("Empreinte du relais", "Relay fingerprint"), v.relayFP),
 		widget.NewFormItem(u.t("Support attendu", "Expected"), v.expect),
 	)
 	left := widget.NewCard(u.t("Support à distance", "Remote support"), u.t("Fermé par défaut, ouvert par vous seul, observé et journalisé", "Closed by default, opened by you only, watched and logged"),
 		container.NewBorder(container.NewVBox(form, v.allow, container.NewHBox(v.grantBtn, v.endBtn, v.morePw), v.info), nil, nil, nil, v.transcript))
 	right := widget.NewCard(u.t("Journal des interventions", "Intervention log"), "",
-		container.NewBorder(nil, container.NewVBox(widget.NewForm(widget.NewFormItem(u.t("Dossier", "Folder"), v.folder)), container.NewHBox(exportCSV, exportPDF), v.result), nil, nil, v.logList))
+		container.NewBorder(nil, container.NewVBox(widget.NewForm(widget.NewFormItem(u.t("Dossier", "Folder"), v.folder)), container.NewHBox(v.annotate, exportCSV, exportPDF), v.result), nil, nil, v.logList))
 	v.content = container.NewGridWithColumns(2, left, right)
 	v.refresh()
 	return v
@@ -123,7 +141,26 @@ func (v *supportView) grant() {
 	}
 	minutes, _ := strconv.Atoi(v.minutes.Selected)
 	v.lines = nil
-	g, pw, err := support.Start(u.p, support.Options{Duration: time.Duration(minutes) * time.Minute, Listen: strings.TrimSpace(v.listen.Text),
+	var rel *support.Relay
+	if r := strings.TrimSpace(v.relay.Text); r != "" {
+		user, addr, err := support.ParseRelay(r)
+		if err != nil {
+			v.info.SetText(err.Error())
+			return
+		}
+		key, err := u.p.SupportClientKey(context.Background())
+		if err != nil {
+			v.info.SetText(u.errText(err))
+			return
+		}
+		pin := practice.RelayPin{Address: r, Fingerprint: strings.TrimSpace(v.relayFP.Text)}
+		if err := u.p.SetRelayPin(context.Background(), pin); err != nil {
+			v.info.SetText(u.errText(err))
+			return
+		}
+		rel = &support.Relay{User: user, Addr: addr, Fingerprint: pin.Fingerprint, Key: key}
+	}
+	g, pw, err := support.Start(u.p, support.Options{Duration: time.Duration(minutes) * time.Minute, Listen: strings.TrimSpace(v.listen.Text), Relay: rel,
 		AllowPatient: v.allow.Checked, Expected: strings.TrimSpace(v.expect.Text), Version: u.opts.Version,
 		OnEvent: func(e support.Event) { v.deliver(func() { v.onEvent(e) }) }})
 	if err != nil {
@@ -230,4 +267,41 @@ func (v *supportView) export(kind string) {
 	}
 	u.p.Audit("export.support-log", "", kind)
 	v.result.SetText(u.t("Enregistré : ", "Saved: ") + path)
+}
+
+// annotateDialog lets the practitioner complete a log entry: the tasks
+// done, the critical flag and the staff consulted.
+func (v *supportView) annotateDialog() {
+	u := v.u
+	if v.selected < 0 || v.selected >= len(v.logs) {
+		return
+	}
+	l := v.logs[v.selected]
+	desc := widget.NewMultiLineEntry()
+	desc.SetText(l.Description)
+	critical := widget.NewCheck(u.t("Intervention critique", "Critical intervention"), nil)
+	critical.SetChecked(l.Critical)
+	consulted := widget.NewEntry()
+	consulted.SetText(strings.Join(l.Consulted, ", "))
+	consulted.SetPlaceHolder(u.t("personnels qualifiés consultés, séparés par des virgules", "qualified staff consulted, comma separated"))
+	dialog.ShowForm(u.t("Compléter l'intervention", "Complete the entry"), u.t("Enregistrer", "Save"), u.t("Annuler", "Cancel"),
+		[]*widget.FormItem{
+			widget.NewFormItem(u.t("Tâches effectuées", "Tasks done"), desc),
+			widget.NewFormItem("", critical),
+			widget.NewFormItem(u.t("Personnels consultés", "Staff consulted"), consulted),
+		}, func(ok bool) {
+			if !ok {
+				return
+			}
+			var names []string
+			for _, n := range strings.Split(consulted.Text, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					names = append(names, n)
+				}
+			}
+			if err := support.Annotate(u.p, l.ID, desc.Text, critical.Checked, names); err != nil {
+				v.result.SetText(u.errText(err))
+			}
+			v.refresh()
+		}, u.win)
 }

@@ -14,6 +14,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
+	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/app/support"
 )
 
@@ -21,7 +24,7 @@ import (
 func supportSocket(vault string) string { return filepath.Join(vault, ".support.sock") }
 
 func cmdSupport(c *cli, args []string) error {
-	usage := errors.New("usage: cabinet support grant [--minutes N] [--listen ADDR] [--allow-patient-view] [--expect NAME] | support password | support log [--json]")
+	usage := errors.New("usage: cabinet support grant [--minutes N] [--listen ADDR | --relay USER@HOST:PORT [--relay-fingerprint SHA256:...]] [--allow-patient-view] [--expect NAME] | support password | support log [--json] | support key | support annotate ID")
 	if len(args) == 0 {
 		return usage
 	}
@@ -31,14 +34,12 @@ func cmdSupport(c *cli, args []string) error {
 	case "grant":
 		minutes := fs.Int("minutes", 30, "how long the grant lasts (at most 240)")
 		listen := fs.String("listen", ":2222", "address to listen on")
-		relay := fs.String("relay", "", "USER@HOST:PORT of a relay (not available yet)")
+		relay := fs.String("relay", "", "USER@HOST:PORT of the support organisation's relay: dial out instead of listening")
+		relayFP := fs.String("relay-fingerprint", "", "the relay's host key fingerprint (SHA256:...), pinned for next times")
 		allow := fs.Bool("allow-patient-view", false, "let the support person view patient records (read-only, audited)")
 		expect := fs.String("expect", "", "name of the expected support person")
 		if _, err := parse(fs, args); err != nil {
 			return err
-		}
-		if *relay != "" {
-			return errors.New(c.t("le mode relais n'est pas encore disponible : utilisez --listen", "relay mode is not available yet: use --listen"))
 		}
 		if *minutes < 1 || *minutes > 240 {
 			return errors.New("--minutes must be between 1 and 240")
@@ -48,7 +49,29 @@ func cmdSupport(c *cli, args []string) error {
 			return err
 		}
 		defer p.Close()
-		g, pw, err := support.Start(p, support.Options{Duration: time.Duration(*minutes) * time.Minute, Listen: *listen,
+		var rel *support.Relay
+		if *relay != "" {
+			user, addr, err := support.ParseRelay(*relay)
+			if err != nil {
+				return err
+			}
+			pin, err := p.RelayPinned(context.Background())
+			if err != nil {
+				return err
+			}
+			if *relayFP != "" {
+				pin = practice.RelayPin{Address: *relay, Fingerprint: *relayFP}
+				if err := p.SetRelayPin(context.Background(), pin); err != nil {
+					return err
+				}
+			}
+			key, err := p.SupportClientKey(context.Background())
+			if err != nil {
+				return err
+			}
+			rel = &support.Relay{User: user, Addr: addr, Fingerprint: pin.Fingerprint, Key: key}
+		}
+		g, pw, err := support.Start(p, support.Options{Duration: time.Duration(*minutes) * time.Minute, Listen: *listen, Relay: rel,
 			AllowPatient: *allow, Expected: *expect, Version: version,
 			OnEvent: func(e support.Event) {
 				fmt.Fprintf(c.stderr, "[%s] %s %s: %s\n", e.Time.Format("15:04:05"), e.Person, e.Kind, e.Text)
@@ -89,6 +112,52 @@ func cmdSupport(c *cli, args []string) error {
 		}
 		l := g.Log()
 		fmt.Fprintf(c.stderr, c.t("Session terminée (%s), %d commande(s).\n", "Session ended (%s), %d command(s).\n"), l.EndReason, len(l.Commands))
+		return nil
+	case "key":
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		key, err := p.SupportClientKey(context.Background())
+		if err != nil {
+			return err
+		}
+		pub, err := ssh.NewPublicKey(key.Public())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s cabinet-%s\n", strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), p.VaultID())
+		return nil
+	case "annotate":
+		desc := fs.String("description", "", "what was done")
+		critical := fs.Bool("critical", false, "a critical intervention")
+		consulted := fs.String("consulted", "", "additional qualified staff consulted, comma separated")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return errors.New("usage: cabinet support annotate SESSION-ID [--description D] [--critical --consulted \"A, B\"]")
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		var names []string
+		for _, n := range strings.Split(*consulted, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
+		}
+		if err := support.Annotate(p, pos[0], *desc, *critical, names); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, c.t("Journal complété.", "Log updated."))
 		return nil
 	case "password":
 		if _, err := parse(fs, args); err != nil {
