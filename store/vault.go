@@ -572,3 +572,21 @@ func (v *Vault) ID() string {
 	s := sha256.Sum256(v.hdr.FailBoxPublic)
 	return hex.EncodeToString(s[:6])
 }
+
+// Stats describes the file, for diagnosis: its size and how much of it
+// is free pages that a compaction would return.
+type Stats struct {
+	FileSize  int64
+	PageSize  int
+	FreePages int
+}
+
+// Stats reports the file's size and free pages.
+func (v *Vault) Stats() (Stats, error) {
+	st, err := os.Stat(v.Path())
+	if err != nil {
+		return Stats{}, err
+	}
+	s := v.db.Stats()
+	return Stats{FileSize: st.Size(), PageSize: v.db.Info().PageSize, FreePages: s.FreePageN + s.PendingPageN}, nil
+}

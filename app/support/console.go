@@ -67,6 +67,7 @@ var commands = map[string]string{
 	"logs":    "journal applicatif récent (sans donnée patient)",
 	"sync":    "état de la synchronisation",
 	"mail":    "état de la réception de courriels",
+	"compact": "taille du coffre et espace libre récupérable",
 	"config":  "config get : réglages non secrets",
 	"patient": "patient show ID : lecture seule, si le praticien l'a autorisé pour cette session",
 	"exit":    "termine la connexion",
@@ -88,7 +89,7 @@ func (e *Env) Run(ctx context.Context, w io.Writer, person, cmd string, args []s
 	out := func(format string, a ...any) { fmt.Fprintf(w, format+"\r\n", a...) }
 	switch cmd {
 	case "help":
-		for _, name := range []string{"status", "version", "sysinfo", "check", "audit", "reindex", "backup", "logs", "sync", "mail", "config", "patient", "exit"} {
+		for _, name := range []string{"status", "version", "sysinfo", "check", "audit", "reindex", "backup", "compact", "logs", "sync", "mail", "config", "patient", "exit"} {
 			if name == "patient" && !e.AllowPatient {
 				continue
 			}
@@ -139,7 +140,15 @@ func (e *Env) Run(ctx context.Context, w io.Writer, person, cmd string, args []s
 			return nil
 		}
 		out("sauvegarde vérifiée : %s", path)
-	case "logs":
+	case "compact":
+		st, err := p.Vault().Stats()
+		if err != nil {
+			out("compact : ERREUR — %v", err)
+			return nil
+		}
+		free := int64(st.FreePages) * int64(st.PageSize)
+		out("coffre : %.1f Mo, dont %.1f Mo de pages libres (%.0f %%)", float64(st.FileSize)/1e6, float64(free)/1e6, 100*float64(free)/float64(max(st.FileSize, 1)))
+		out("le compactage se fait coffre fermé : sauvegarde (backup) puis restauration par le praticien ; les pages libres sont réutilisées d'ici là")
 		var lines []string
 		if e.Logs != nil {
 			lines = e.Logs()

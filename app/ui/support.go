@@ -37,8 +37,12 @@ type supportView struct {
 	endBtn     *widget.Button
 	morePw     *widget.Button
 	info       *widget.Label
-	transcript *widget.Entry
+	transcript *widget.Entry // events of the grant itself (failed logins, end)
 	lines      []string
+	people     []string                 // support people connected, in order
+	columns    map[string]*widget.Entry // one live transcript per person, side by side
+	colLines   map[string][]string
+	mirror     *fyne.Container
 
 	// deliver runs event handlers on the UI goroutine (fyne.Do); tests
 	// run them on theirs.
@@ -53,7 +57,7 @@ type supportView struct {
 }
 
 func newSupportView(u *UI) *supportView {
-	v := &supportView{u: u, deliver: fyne.Do, selected: -1}
+	v := &supportView{u: u, deliver: fyne.Do, selected: -1, columns: map[string]*widget.Entry{}, colLines: map[string][]string{}}
 	v.minutes = widget.NewSelect([]string{"15", "30", "60", "120", "240"}, nil)
 	v.minutes.SetSelected("30")
 	v.listen = widget.NewEntry()
@@ -88,6 +92,7 @@ func newSupportView(u *UI) *supportView {
 	v.transcript.Disable()
 	v.transcript.SetMinRowsVisible(10)
 	v.transcript.TextStyle = fyne.TextStyle{Monospace: true}
+	v.mirror = container.NewGridWithColumns(1, v.transcript)
 
 	v.annotate = widget.NewButtonWithIcon(u.t("Compléter l'intervention…", "Complete the entry…"), theme.DocumentCreateIcon(), v.annotateDialog)
 	v.annotate.Disable()
@@ -117,7 +122,7 @@ func newSupportView(u *UI) *supportView {
 		widget.NewFormItem(u.t("Support attendu", "Expected"), v.expect),
 	)
 	left := widget.NewCard(u.t("Support à distance", "Remote support"), u.t("Fermé par défaut, ouvert par vous seul, observé et journalisé", "Closed by default, opened by you only, watched and logged"),
-		container.NewBorder(container.NewVBox(form, v.allow, container.NewHBox(v.grantBtn, v.endBtn, v.morePw), v.info), nil, nil, nil, v.transcript))
+		container.NewBorder(container.NewVBox(form, v.allow, container.NewHBox(v.grantBtn, v.endBtn, v.morePw), v.info), nil, nil, nil, v.mirror))
 	right := widget.NewCard(u.t("Journal des interventions", "Intervention log"), "",
 		container.NewBorder(nil, container.NewVBox(widget.NewForm(widget.NewFormItem(u.t("Dossier", "Folder"), v.folder)), container.NewHBox(v.annotate, exportCSV, exportPDF), v.result), nil, nil, v.logList))
 	v.content = container.NewGridWithColumns(2, left, right)
@@ -168,6 +173,8 @@ func (v *supportView) grant() {
 		return
 	}
 	u.grant = g
+	v.people, v.columns, v.colLines = nil, map[string]*widget.Entry{}, map[string][]string{}
+	v.layoutMirror()
 	v.info.SetText(fmt.Sprintf(u.t("Session ouverte jusqu'à %s.\nAdresse : %s\nEmpreinte de la clé : %s\nMot de passe (à usage unique) : %s",
 		"Session open until %s.\nAddress: %s\nKey fingerprint: %s\nOne-time password: %s"),
 		time.Now().Add(time.Duration(minutes)*time.Minute).Format("15:04"), g.Addr(), g.Fingerprint(), pw))
@@ -189,11 +196,22 @@ func (v *supportView) onEvent(e support.Event) {
 	if e.Kind == "command" {
 		line = fmt.Sprintf("%s %s > %s", e.Time.Format("15:04:05"), who, e.Text)
 	}
-	v.lines = append(v.lines, line)
-	if len(v.lines) > 500 {
-		v.lines = v.lines[len(v.lines)-500:]
+	if e.Person == "" {
+		v.lines = appendCapped(v.lines, line)
+		v.transcript.SetText(strings.Join(v.lines, "\n"))
+	} else {
+		col, ok := v.columns[e.Person]
+		if !ok {
+			col = widget.NewMultiLineEntry()
+			col.TextStyle = fyne.TextStyle{Monospace: true}
+			col.Disable()
+			v.columns[e.Person] = col
+			v.people = append(v.people, e.Person)
+			v.layoutMirror()
+		}
+		v.colLines[e.Person] = appendCapped(v.colLines[e.Person], line)
+		col.SetText(strings.Join(v.colLines[e.Person], "\n"))
 	}
-	v.transcript.SetText(strings.Join(v.lines, "\n"))
 	if e.Kind == "end" {
 		u.grant = nil
 		v.grantBtn.Enable()
@@ -304,4 +322,27 @@ func (v *supportView) annotateDialog() {
 			}
 			v.refresh()
 		}, u.win)
+}
+
+func appendCapped(lines []string, l string) []string {
+	lines = append(lines, l)
+	if len(lines) > 500 {
+		lines = lines[len(lines)-500:]
+	}
+	return lines
+}
+
+// layoutMirror shows one transcript per connected person side by side,
+// with the grant's own events underneath.
+func (v *supportView) layoutMirror() {
+	var cols []fyne.CanvasObject
+	for _, p := range v.people {
+		cols = append(cols, widget.NewCard("", p, v.columns[p]))
+	}
+	objs := []fyne.CanvasObject{v.transcript}
+	if len(cols) > 0 {
+		objs = []fyne.CanvasObject{container.NewVSplit(container.NewGridWithColumns(len(cols), cols...), v.transcript)}
+	}
+	v.mirror.Objects = objs
+	v.mirror.Refresh()
 }

@@ -32,7 +32,7 @@ func TestGrantMirrorAndEndSupportFromTheGUI(t *testing.T) {
 	// A support person connects with an SSH client and runs two commands.
 	fingerprint := g.Fingerprint()
 	done := make(chan error, 1)
-	go func() {
+	connect := func(pw, input string) {
 		c, err := ssh.Dial("tcp", g.Addr(), &ssh.ClientConfig{User: "support", Auth: []ssh.AuthMethod{ssh.Password(pw)},
 			// The support person checks the fingerprint read out on the phone.
 			HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
@@ -48,30 +48,46 @@ func TestGrantMirrorAndEndSupportFromTheGUI(t *testing.T) {
 		defer c.Close()
 		s, _ := c.NewSession()
 		s.RequestPty("xterm", 40, 120, ssh.TerminalModes{})
-		s.Stdin = strings.NewReader("Carole Dubois (Éditeur)\rstatus\rversion\rexit\rRien à signaler\r")
+		s.Stdin = strings.NewReader(input)
 		var out bytes.Buffer
 		s.Stdout = &out
 		s.Shell()
 		done <- s.Wait()
-	}()
-	deadline := time.After(20 * time.Second)
-	for ended := false; !ended; {
-		select {
-		case f := <-events:
-			f()
-		case err := <-done:
-			if err != nil && !strings.Contains(err.Error(), "exit") {
-				t.Logf("client: %v", err)
+	}
+	go connect(pw, "Carole Dubois (Éditeur)\rstatus\rversion\rexit\rRien à signaler\r")
+	wait := func() {
+		deadline := time.After(20 * time.Second)
+		for ended := false; !ended; {
+			select {
+			case f := <-events:
+				f()
+			case err := <-done:
+				if err != nil && !strings.Contains(err.Error(), "exit") {
+					t.Logf("client: %v", err)
+				}
+				ended = true
+			case <-deadline:
+				t.Fatal("session did not finish")
 			}
-			ended = true
-		case <-deadline:
-			t.Fatal("session did not finish")
+		}
+		for len(events) > 0 {
+			(<-events)()
 		}
 	}
-	for len(events) > 0 {
-		(<-events)()
+	wait()
+	// A second person, with a second password issued on the practitioner's screen.
+	v.morePw.OnTapped()
+	second := v.info.Text[strings.LastIndex(v.info.Text, " ")+1:]
+	go connect(second, "Marc Réseau (Éditeur)\rcheck\rexit\r\r")
+	wait()
+	if len(v.people) != 2 || len(v.mirror.Objects) != 1 || !strings.Contains(v.columns["Marc Réseau (Éditeur)"].Text, "> check") {
+		t.Errorf("second person not shown side by side: %v", v.people)
 	}
-	shown := v.transcript.Text
+	col := v.columns["Carole Dubois (Éditeur)"]
+	if col == nil {
+		t.Fatalf("no transcript column for the support person: %v", v.people)
+	}
+	shown := col.Text
 	for _, want := range []string{"Carole Dubois (Éditeur) est connecté(e)", "> status", "> version", "Cabinet"} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("mirror lacks %q:\n%s", want, shown)
@@ -84,7 +100,7 @@ func TestGrantMirrorAndEndSupportFromTheGUI(t *testing.T) {
 	if u.grant != nil || m.banner.Visible() || !v.endBtn.Disabled() {
 		t.Error("ending from the GUI left the session open")
 	}
-	if len(v.logs) != 1 || v.logs[0].Person != "Carole Dubois (Éditeur)" {
+	if len(v.logs) != 1 || v.logs[0].Person != "Carole Dubois (Éditeur)" || len(v.logs[0].Others) != 1 {
 		t.Errorf("log list %+v", v.logs)
 	}
 }
