@@ -521,6 +521,9 @@ func (p *Practice) Erase(ctx context.Context, id string) error {
 				return err
 			}
 		}
+		if err := tx.Delete(bDrafts, draftKey(tx, pid)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		// Notes: anonymised in place (drafts are deleted).
 		var notes []store.ID
 		var drafts []store.ID

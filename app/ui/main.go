@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cabinet-sante/cabinet/app/patient"
+	"github.com/cabinet-sante/cabinet/app/practice"
 )
 
 // searchLimit is how many patients the list shows for a query.
@@ -30,8 +31,10 @@ type mainScreen struct {
 	newBtn, lockBtn *widget.Button
 	detail          *fyne.Container // right pane: record, form or welcome
 
-	record *recordView
-	form   *patientForm
+	record    *recordView
+	form      *patientForm
+	consult   *consultForm
+	draftBtns []*widget.Button // on the welcome pane: reopen an unfinished consultation
 
 	tabs     *container.AppTabs
 	invoices *invoicesView
@@ -122,12 +125,31 @@ func newMainScreen(u *UI) *mainScreen {
 }
 
 func (m *mainScreen) welcome() fyne.CanvasObject {
-	n := m.u.p.PatientCount()
-	l := widget.NewLabel(fmt.Sprintf(m.u.t("%d patients dans le coffre.\nTapez quelques lettres d'un nom, une date (12/03/1978), un NIR ou un numéro de téléphone pour retrouver un dossier.",
+	u := m.u
+	n := u.p.PatientCount()
+	l := widget.NewLabel(fmt.Sprintf(u.t("%d patients dans le coffre.\nTapez quelques lettres d'un nom, une date (12/03/1978), un NIR ou un numéro de téléphone pour retrouver un dossier.",
 		"%d patients in the vault.\nType a few letters of a name, a date (12/03/1978), a NIR or a phone number to find a record."), n))
 	l.Wrapping = fyne.TextWrapWord
 	l.Alignment = fyne.TextAlignCenter
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(460, 120), l))
+	box := container.NewVBox(l)
+	m.draftBtns = nil
+	if drafts, err := u.p.ConsultationDrafts(context.Background()); err == nil && len(drafts) > 0 {
+		title := widget.NewLabelWithStyle(u.t("Consultations non terminées", "Unfinished consultations"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		box.Add(title)
+		for _, d := range drafts {
+			pt, err := u.p.Patient(context.Background(), d.Consultation.PatientID)
+			if err != nil {
+				continue
+			}
+			b := widget.NewButtonWithIcon(fmt.Sprintf("%s — %s", pt.DisplayName(), d.Saved.In(practice.Paris()).Format("02/01 15:04")), theme.DocumentCreateIcon(), func() {
+				m.open(pt.ID)
+				m.newConsultation()
+			})
+			m.draftBtns = append(m.draftBtns, b)
+			box.Add(b)
+		}
+	}
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(480, box.MinSize().Height+40), box))
 }
 
 func (m *mainScreen) showCount() {
@@ -168,6 +190,10 @@ func (m *mainScreen) setDetail(obj fyne.CanvasObject) {
 // open shows a patient's record.
 func (m *mainScreen) open(id string) {
 	m.u.touch()
+	if m.consult != nil { // leaving the form: its draft stays
+		m.consult.flush()
+		m.consult = nil
+	}
 	r, err := newRecordView(m, id)
 	if err != nil {
 		m.setDetail(widget.NewLabel(m.u.errText(err)))

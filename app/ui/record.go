@@ -22,6 +22,7 @@ type recordView struct {
 	editBtn       *widget.Button
 	noteBtn       *widget.Button
 	privacyBtn    *widget.Button
+	consultBtn    *widget.Button
 	notes         []practice.NoteState
 	flags         practice.Flags
 }
@@ -50,6 +51,8 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 	if r.flags, err = u.p.PatientFlags(ctx, id); err != nil {
 		return nil, err
 	}
+	r.consultBtn = widget.NewButtonWithIcon(u.t("Nouvelle consultation", "New consultation"), theme.ContentAddIcon(), m.newConsultation)
+	r.consultBtn.Importance = widget.HighImportance
 	r.privacyBtn = widget.NewButtonWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), nil)
 	r.privacyBtn.OnTapped = func() { r.privacyMenu(m, r.privacyBtn) }
 	info := container.NewVBox(name, sub)
@@ -59,8 +62,9 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 		info.Add(flag)
 		r.editBtn.Disable()
 		r.noteBtn.Disable()
+		r.consultBtn.Disable()
 	}
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.noteBtn, r.editBtn, r.privacyBtn)), info)
+	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.consultBtn, r.noteBtn, r.editBtn, r.privacyBtn)), info)
 
 	sex := map[patient.Sex]string{patient.Female: u.t("Femme", "Female"), patient.Male: u.t("Homme", "Male"), patient.Unknown: u.t("Non précisé", "Not given")}
 	rows := [][2]string{

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/cabinet-sante/cabinet/app/jobs"
 	"github.com/cabinet-sante/cabinet/app/msg"
@@ -74,6 +75,10 @@ func New(a fyne.App, p *practice.Practice, o Options) *UI {
 	u.win = a.NewWindow("Cabinet")
 	u.win.Resize(fyne.NewSize(1100, 720))
 	u.win.SetMaster()
+	u.win.SetCloseIntercept(func() {
+		u.saveDrafts()
+		u.win.Close()
+	})
 	p.OnLock(func() { fyne.Do(u.showUnlock) })
 	if p.Unlocked() {
 		u.showMain()
@@ -124,6 +129,7 @@ func (u *UI) showMain() {
 	u.win.SetTitle("Cabinet")
 	u.win.SetContent(u.main.content)
 	u.win.Canvas().Focus(u.main.search)
+	u.shortcuts()
 	u.touch()
 	if u.opts.Jobs {
 		pv := u.main.privacy
@@ -140,8 +146,17 @@ func (u *UI) showMain() {
 	}
 }
 
+// saveDrafts seals what is being typed before the vault locks or the
+// window closes.
+func (u *UI) saveDrafts() {
+	if u.main != nil && u.main.consult != nil {
+		u.main.consult.flush()
+	}
+}
+
 // lock locks the vault; the OnLock hook brings back the unlock screen.
 func (u *UI) lock() {
+	u.saveDrafts()
 	if u.p.Unlocked() {
 		u.p.Lock()
 		return
@@ -176,4 +191,38 @@ func (u *UI) stopIdle() {
 		u.idleTimer.Stop()
 		u.idleTimer = nil
 	}
+}
+
+// shortcuts binds the keyboard: Ctrl+F search, Ctrl+N new consultation
+// (or new patient when no record is open), Ctrl+S save the open form,
+// Ctrl+L lock.
+func (u *UI) shortcuts() {
+	c := u.win.Canvas()
+	bind := func(key fyne.KeyName, fn func()) {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+			if u.main != nil {
+				fn()
+			}
+		})
+	}
+	bind(fyne.KeyF, func() {
+		u.main.tabs.SelectIndex(0)
+		c.Focus(u.main.search)
+	})
+	bind(fyne.KeyN, func() {
+		if u.main.record != nil {
+			u.main.newConsultation()
+		} else {
+			u.main.edit(nil)
+		}
+	})
+	bind(fyne.KeyS, func() {
+		switch {
+		case u.main.consult != nil:
+			u.main.consult.submit()
+		case u.main.form != nil:
+			u.main.form.submit()
+		}
+	})
+	bind(fyne.KeyL, u.lock)
 }

@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
+
+func TestConsultationDraftSurvivesALockAndSaves(t *testing.T) {
+	p := lockedPractice(t)
+	u := newUI(t, p, Options{})
+	unlock(t, u, pass)
+	m := u.main
+	test.Type(m.search, "martin")
+	m.list.Select(0)
+	id := m.record.patient.ID
+	test.Tap(m.record.consultBtn)
+	f := m.consult
+	if f == nil {
+		t.Fatal("no consultation form")
+	}
+	test.Type(f.reason, "Lombalgie aiguë")
+	test.Type(f.notes, "Douleur depuis trois jours")
+	f.bp.SetText("135/85")
+
+	// The idle timeout (or the lock button) locks mid-typing.
+	u.lock()
+	if p.Unlocked() || u.main != nil {
+		t.Fatal("not locked")
+	}
+	unlock(t, u, pass)
+	m = u.main
+	if len(m.draftBtns) != 1 {
+		t.Fatalf("home shows %d unfinished consultations", len(m.draftBtns))
+	}
+	test.Tap(m.draftBtns[0])
+	f = m.consult
+	if f == nil || !f.restored || f.reason.Text != "Lombalgie aiguë" || f.notes.Text != "Douleur depuis trois jours" || f.bp.Text != "135/85" {
+		t.Fatalf("draft not restored: %+v", f)
+	}
+	f.weight.SetText("abc")
+	test.Tap(f.save)
+	if m.consult == nil || !strings.Contains(f.status.Text, "Mesures") {
+		t.Fatalf("bad weight accepted: %q", f.status.Text)
+	}
+	f.weight.SetText("72,5")
+	test.Tap(f.save)
+	if m.consult != nil {
+		t.Fatalf("not saved: %q", f.status.Text)
+	}
+	cs, _ := p.Consultations(context.Background(), id)
+	if len(cs) != 1 || cs[0].Measures.WeightG != 72500 || cs[0].Measures.Systolic != 135 || cs[0].Reason != "Lombalgie aiguë" {
+		t.Fatalf("saved %+v", cs)
+	}
+	if drafts, _ := p.ConsultationDrafts(context.Background()); len(drafts) != 0 {
+		t.Error("draft kept after saving")
+	}
+	if !strings.Contains(texts(u), "Lombalgie aiguë") {
+		t.Error("record does not show the new consultation")
+	}
+}
