@@ -19,7 +19,9 @@ type Draft struct {
 	Saved        time.Time            `json:"saved"`
 }
 
-func draftKey(tx *store.Tx, pid store.ID) store.ID { return tx.NamedID("draft consultation " + pid.String()) }
+func draftKey(tx *store.Tx, pid store.ID) store.ID {
+	return tx.NamedID("draft consultation " + pid.String())
+}
 
 // SaveConsultationDraft keeps the consultation being typed for a patient.
 func (p *Practice) SaveConsultationDraft(ctx context.Context, c patient.Consultation) error {
