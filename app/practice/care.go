@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cabinet-sante/cabinet/app/agenda"
 	"github.com/cabinet-sante/cabinet/app/msg"
 	"github.com/cabinet-sante/cabinet/app/patient"
 	"github.com/cabinet-sante/cabinet/store"
@@ -287,4 +288,48 @@ func (p *Practice) PatientAppointments(ctx context.Context, patientID string) ([
 	})
 	slices.SortFunc(out, func(a, b patient.Appointment) int { return a.Start.Compare(b.Start) })
 	return out, err
+}
+
+// Agenda returns the appointments of the Paris days from..to with the
+// patient's name to show. Listing names in the agenda is daily work, not
+// the opening of a record: it is not audited per patient.
+func (p *Practice) Agenda(ctx context.Context, from, to time.Time) ([]agenda.Entry, error) {
+	as, err := p.Appointments(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]agenda.Entry, 0, len(as))
+	err = p.vault.View(func(tx *store.Tx) error {
+		for _, a := range as {
+			e := agenda.Entry{Appointment: a}
+			if pid, err := store.ParseID(a.PatientID); err == nil {
+				var pt patient.Patient
+				if tx.GetJSON(bPatients, pid, &pt) == nil {
+					e.PatientName = pt.DisplayName()
+				}
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Appointment returns one appointment.
+func (p *Practice) Appointment(ctx context.Context, id string) (patient.Appointment, error) {
+	var a patient.Appointment
+	sid, err := store.ParseID(id)
+	if err != nil {
+		return a, ErrNotFound
+	}
+	err = p.vault.View(func(tx *store.Tx) error {
+		if err := tx.GetJSON(bAppointments, sid, &a); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		return nil
+	})
+	return a, err
 }

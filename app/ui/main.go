@@ -37,6 +37,7 @@ type mainScreen struct {
 	draftBtns []*widget.Button // on the welcome pane: reopen an unfinished consultation
 
 	tabs     *container.AppTabs
+	agenda   *agendaView
 	invoices *invoicesView
 	exports  *exportsView
 	settings *settingsView
@@ -94,6 +95,7 @@ func newMainScreen(u *UI) *mainScreen {
 	m.detail = container.NewStack(m.welcome())
 	split := container.NewHSplit(left, m.detail)
 	split.Offset = 0.34
+	m.agenda = newAgendaView(u)
 	m.invoices = newInvoicesView(u)
 	m.exports = newExportsView(u)
 	m.settings = newSettingsView(u)
@@ -101,6 +103,7 @@ func newMainScreen(u *UI) *mainScreen {
 	m.support = newSupportView(u)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(u.t("Patients", "Patients"), theme.AccountIcon(), split),
+		container.NewTabItemWithIcon(u.t("Agenda", "Agenda"), theme.CalendarIcon(), m.agenda.content),
 		container.NewTabItemWithIcon(u.t("Notes d'honoraires", "Invoices"), theme.DocumentIcon(), m.invoices.content),
 		container.NewTabItemWithIcon(u.t("Exports comptables", "Accountant exports"), theme.DownloadIcon(), m.exports.content),
 		container.NewTabItemWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), m.privacy.content),
@@ -109,8 +112,11 @@ func newMainScreen(u *UI) *mainScreen {
 	)
 	m.tabs.OnSelected = func(t *container.TabItem) {
 		u.touch()
-		if t.Content == m.invoices.content {
+		switch t.Content {
+		case m.invoices.content:
 			m.invoices.refresh()
+		case m.agenda.content:
+			m.agenda.refresh()
 		}
 	}
 	bannerText := widget.NewLabel(u.t("Session de support à distance en cours : tout est visible dans l'onglet Support.", "Remote support session in progress: everything shows in the Support tab."))
