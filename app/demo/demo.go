@@ -32,7 +32,7 @@ type Record struct {
 // Generate calls yield for each of o.Patients records, stopping early when
 // yield returns false.
 func Generate(o Options, yield func(Record) bool) {
-	g := gen{r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)), now: o.Now}
+	g := gen{r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)), now: o.Now, taken: map[time.Time]bool{}}
 	if g.now.IsZero() {
 		g.now = time.Now()
 	}
@@ -44,9 +44,18 @@ func Generate(o Options, yield func(Record) bool) {
 }
 
 type gen struct {
-	r   *rand.Rand
-	now time.Time
+	r     *rand.Rand
+	now   time.Time
+	taken map[time.Time]bool // booked appointment slots
 }
+
+var paris = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
 
 func (g *gen) pick(list []string) string { return list[g.r.IntN(len(list))] }
 
@@ -128,14 +137,27 @@ func (g *gen) record(i int) Record {
 		}
 		rec.Consultations = append(rec.Consultations, c)
 	}
-	// Appointments: one in four patients has one booked in the next four weeks.
+	// Appointments: one in four patients has one booked in the next four
+	// weeks, in a free half-hour slot of a weekday (none when the agenda is
+	// full).
 	if g.r.IntN(4) == 0 {
-		day := g.now.AddDate(0, 0, 1+g.r.IntN(28))
-		start := time.Date(day.Year(), day.Month(), day.Day(), 7+g.r.IntN(11), 30*g.r.IntN(2), 0, 0, time.UTC)
-		rec.Appointments = append(rec.Appointments, patient.Appointment{
-			Start: start, Duration: time.Duration(15+15*g.r.IntN(3)) * time.Minute,
-			Reason: g.pick(reasons), Status: patient.Booked,
-		})
+		for try := 0; try < 8; try++ {
+			day := g.now.AddDate(0, 0, 1+g.r.IntN(28))
+			if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				continue
+			}
+			slot := g.r.IntN(20) // 8:00 to 17:30, Paris time
+			start := time.Date(day.Year(), day.Month(), day.Day(), 8+slot/2, 30*(slot%2), 0, 0, paris)
+			if g.taken[start] {
+				continue
+			}
+			g.taken[start] = true
+			rec.Appointments = append(rec.Appointments, patient.Appointment{
+				Start: start, Duration: time.Duration(20+10*g.r.IntN(2)) * time.Minute,
+				Reason: g.pick(reasons), Status: patient.Booked,
+			})
+			break
+		}
 	}
 	return rec
 }

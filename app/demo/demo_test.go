@@ -101,3 +101,24 @@ func TestGenerateStopsWhenAsked(t *testing.T) {
 		t.Fatalf("yield called %d times after returning false at 10", n)
 	}
 }
+
+func TestDemoAppointmentsDoNotOverlap(t *testing.T) {
+	seen := map[time.Time]bool{}
+	n := 0
+	Generate(Options{Patients: 2000, Seed: 5, Now: now}, func(r Record) bool {
+		for _, a := range r.Appointments {
+			if seen[a.Start] {
+				t.Fatalf("two appointments at %s", a.Start)
+			}
+			if wd := a.Start.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				t.Fatalf("appointment on a %s", wd)
+			}
+			seen[a.Start] = true
+			n++
+		}
+		return true
+	})
+	if n < 300 {
+		t.Errorf("only %d appointments for 2000 patients", n)
+	}
+}

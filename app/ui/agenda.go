@@ -76,7 +76,7 @@ func newAgendaView(u *UI) *agendaView {
 	v.mode.Required = true
 	book := widget.NewButtonWithIcon(u.t("Nouveau rendez-vous", "New appointment"), theme.ContentAddIcon(), v.bookDialog)
 	book.Importance = widget.HighImportance
-	exportBtn := widget.NewButtonWithIcon(u.t("Exporter vers un agenda (.ics)", "Export to a calendar (.ics)"), theme.DownloadIcon(), func() { v.exportICS("") })
+	exportBtn := widget.NewButtonWithIcon(u.t("Exporter (.ics)", "Export (.ics)"), theme.DownloadIcon(), func() { v.exportICS("") })
 
 	v.list = widget.NewList(func() int { return len(v.entries) },
 		func() fyne.CanvasObject {

@@ -72,17 +72,17 @@ func newSupportView(u *UI) *supportView {
 	}
 	v.expect = widget.NewEntry()
 	v.expect.SetPlaceHolder(u.t("Nom de la personne attendue (facultatif)", "Expected support person (optional)"))
-	v.allow = widget.NewCheck(u.t("Autoriser la consultation des dossiers patients (lecture seule, journalisée)", "Allow viewing patient records (read-only, logged)"), nil)
+	v.allow = widget.NewCheck(u.t("Autoriser la lecture des dossiers (journalisée)", "Allow reading records (logged)"), nil)
 	v.info = widget.NewLabel(u.t("L'accès à distance est fermé. Rien n'écoute sur le réseau tant que vous n'accordez pas de session.",
 		"Remote access is closed. Nothing listens on the network until you grant a session."))
 	v.info.Wrapping = fyne.TextWrapWord
 	v.info.TextStyle = fyne.TextStyle{Monospace: false}
-	v.grantBtn = widget.NewButtonWithIcon(u.t("Accorder une session", "Grant a session"), theme.ConfirmIcon(), v.grant)
+	v.grantBtn = widget.NewButtonWithIcon(u.t("Accorder", "Grant"), theme.ConfirmIcon(), v.grant)
 	v.grantBtn.Importance = widget.HighImportance
-	v.endBtn = widget.NewButtonWithIcon(u.t("Mettre fin à la session", "End the session"), theme.CancelIcon(), func() { v.end("ended by the practitioner") })
+	v.endBtn = widget.NewButtonWithIcon(u.t("Mettre fin", "End it"), theme.CancelIcon(), func() { v.end("ended by the practitioner") })
 	v.endBtn.Importance = widget.DangerImportance
 	v.endBtn.Disable()
-	v.morePw = widget.NewButtonWithIcon(u.t("Mot de passe pour une 2e personne", "Password for a second person"), theme.AccountIcon(), func() {
+	v.morePw = widget.NewButtonWithIcon(u.t("2e intervenant", "2nd person"), theme.AccountIcon(), func() {
 		if u.grant != nil {
 			v.info.SetText(v.info.Text + "\n" + u.t("Mot de passe supplémentaire : ", "Extra password: ") + u.grant.NewPassword())
 		}
@@ -94,7 +94,7 @@ func newSupportView(u *UI) *supportView {
 	v.transcript.TextStyle = fyne.TextStyle{Monospace: true}
 	v.mirror = container.NewGridWithColumns(1, v.transcript)
 
-	v.annotate = widget.NewButtonWithIcon(u.t("Compléter l'intervention…", "Complete the entry…"), theme.DocumentCreateIcon(), v.annotateDialog)
+	v.annotate = widget.NewButtonWithIcon(u.t("Compléter…", "Complete…"), theme.DocumentCreateIcon(), v.annotateDialog)
 	v.annotate.Disable()
 	v.logList = widget.NewList(func() int { return len(v.logs) },
 		func() fyne.CanvasObject {
@@ -111,8 +111,8 @@ func newSupportView(u *UI) *supportView {
 	}
 	v.result = widget.NewLabel("")
 	v.logList.OnSelected = func(i widget.ListItemID) { v.selected = i; v.annotate.Enable() }
-	exportCSV := widget.NewButtonWithIcon(u.t("Exporter le journal (CSV)", "Export the log (CSV)"), theme.DocumentSaveIcon(), func() { v.export("csv") })
-	exportPDF := widget.NewButtonWithIcon(u.t("Exporter le journal (PDF)", "Export the log (PDF)"), theme.DocumentSaveIcon(), func() { v.export("pdf") })
+	exportCSV := widget.NewButtonWithIcon(u.t("CSV", "CSV"), theme.DocumentSaveIcon(), func() { v.export("csv") })
+	exportPDF := widget.NewButtonWithIcon(u.t("PDF", "PDF"), theme.DocumentSaveIcon(), func() { v.export("pdf") })
 
 	form := widget.NewForm(
 		widget.NewFormItem(u.t("Durée (minutes)", "Duration (minutes)"), v.minutes),

@@ -359,3 +359,27 @@ func TestFirstRunCreatesTheVaultAndShowsTheRecoveryKeyOnce(t *testing.T) {
 		t.Errorf("the key shown does not open the vault: %v", err)
 	}
 }
+
+// The window opens at 1100×720: no screen may need more, or labels and
+// buttons get cut on a laptop.
+func TestEveryScreenFitsTheDefaultWindow(t *testing.T) {
+	for _, lang := range []msg.Lang{msg.FR, msg.EN} {
+		p := lockedPractice(t)
+		u := newUI(t, p, Options{Lang: lang})
+		if w := u.win.Content().MinSize().Width; w > 1100 {
+			t.Errorf("%s unlock screen needs %.0f px", lang, w)
+		}
+		unlock(t, u, pass)
+		m := u.main
+		test.Type(m.search, "helene")
+		m.list.Select(0)
+		for i, tab := range m.tabs.Items {
+			if w := tab.Content.MinSize().Width; w > 1090 {
+				t.Errorf("%s tab %d (%s) needs %.0f px", lang, i, tab.Text, w)
+			}
+		}
+		if w := u.win.Content().MinSize().Width; w > 1100 {
+			t.Errorf("%s main screen needs %.0f px", lang, w)
+		}
+	}
+}
