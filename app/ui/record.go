@@ -64,7 +64,7 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 		r.noteBtn.Disable()
 		r.consultBtn.Disable()
 	}
-	header := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(r.consultBtn, r.noteBtn, r.editBtn, r.privacyBtn)), info)
+	header := container.NewVBox(info, container.NewHBox(r.consultBtn, r.noteBtn, r.editBtn, r.privacyBtn))
 
 	sex := map[patient.Sex]string{patient.Female: u.t("Femme", "Female"), patient.Male: u.t("Homme", "Male"), patient.Unknown: u.t("Non précisé", "Not given")}
 	rows := [][2]string{
@@ -148,7 +148,11 @@ func measures(u *UI, m patient.Measures) string {
 		parts = append(parts, fmt.Sprintf(u.t("taille %d cm", "height %d cm"), (m.HeightMM+5)/10))
 	}
 	if m.WeightG > 0 {
-		parts = append(parts, fmt.Sprintf(u.t("poids %.1f kg", "weight %.1f kg"), float64(m.WeightG)/1000))
+		w := fmt.Sprintf("%.1f", float64(m.WeightG)/1000)
+		if u.opts.Lang != "en" {
+			w = strings.Replace(w, ".", ",", 1)
+		}
+		parts = append(parts, fmt.Sprintf(u.t("poids %s kg", "weight %s kg"), w))
 	}
 	if m.Systolic > 0 && m.Diastolic > 0 {
 		parts = append(parts, fmt.Sprintf(u.t("TA %d/%d mmHg", "BP %d/%d mmHg"), m.Systolic, m.Diastolic))
