@@ -7,6 +7,10 @@ package jobs
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -50,6 +54,14 @@ func Start(p *practice.Practice, hour, minute uint, notify func(Digest)) (*Daily
 	if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()), gocron.NewTask(d.Run)); err != nil {
 		return nil, err
 	}
+	if cfg, err := p.Config(context.Background()); err == nil {
+		if h, err := strconv.Atoi(cfg[practice.CfgBackupHour]); err == nil && h >= 0 {
+			if _, err := s.NewJob(gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(uint(h), 0, 0))),
+				gocron.NewTask(func() { d.Backup(time.Now()) }), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	s.Start()
 	return d, nil
 }
@@ -92,3 +104,36 @@ func (d *Daily) Last() Digest {
 
 // Stop ends the schedule (at lock).
 func (d *Daily) Stop() error { return d.s.Shutdown() }
+
+// Backup writes a verified automatic backup into the configured folder
+// (the vault's backups folder by default) and keeps the newest ones only.
+// It returns the file written.
+func (d *Daily) Backup(now time.Time) (string, error) {
+	ctx := context.Background()
+	if !d.p.Unlocked() {
+		return "", nil
+	}
+	cfg, err := d.p.Config(ctx)
+	if err != nil {
+		return "", err
+	}
+	dir := cfg[practice.CfgBackupDir]
+	if dir == "" {
+		dir = filepath.Join(d.p.Dir(), "backups")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "auto-"+now.In(practice.Paris()).Format("20060102-1504")+".vault")
+	if err := d.p.Backup(ctx, path); err != nil {
+		return "", err
+	}
+	keep, _ := strconv.Atoi(cfg[practice.CfgBackupKeep])
+	old, _ := filepath.Glob(filepath.Join(dir, "auto-*.vault"))
+	sort.Strings(old) // names sort by date
+	for len(old) > max(keep, 1) {
+		os.Remove(old[0])
+		old = old[1:]
+	}
+	return path, nil
+}

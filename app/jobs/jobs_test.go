@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,5 +48,31 @@ func TestDailyRunArchivesAndCountsRights(t *testing.T) {
 	}
 	if f, _ := p.PatientFlags(ctx, old.ID); f.Archived == "" {
 		t.Error("record not archived")
+	}
+}
+
+func TestAutomaticBackupsKeepTheNewest(t *testing.T) {
+	p, _, err := practice.Create(t.TempDir(), []byte("correct horse battery staple"), &practice.Options{Store: &store.Options{KDF: &store.TestKDF}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	dir := t.TempDir()
+	p.SetConfig(ctx, practice.CfgBackupDir, dir, "practitioner")
+	p.SetConfig(ctx, practice.CfgBackupKeep, "2", "practitioner")
+	d := &Daily{p: p}
+	var last string
+	for i := 0; i < 4; i++ {
+		if last, err = d.Backup(time.Date(2026, 3, 1+i, 12, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "auto-*.vault"))
+	if len(files) != 2 || files[1] != last || !strings.Contains(files[0], "20260303") {
+		t.Fatalf("kept %v", files)
+	}
+	if err := store.Restore(filepath.Join(t.TempDir(), "restored"), last, []byte("correct horse battery staple"), &store.Options{KDF: &store.TestKDF}); err != nil {
+		t.Errorf("the backup does not restore: %v", err)
 	}
 }

@@ -17,7 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cabinet-sante/cabinet/app/msg"
 	"github.com/cabinet-sante/cabinet/app/practice"
+	"github.com/cabinet-sante/cabinet/store"
 )
 
 // maxLine bounds a console line.
@@ -68,7 +70,7 @@ var commands = map[string]string{
 	"sync":    "état de la synchronisation",
 	"mail":    "état de la réception de courriels",
 	"compact": "taille du coffre et espace libre récupérable",
-	"config":  "config get : réglages non secrets",
+	"config":  "config get | config set CLÉ VALEUR : réglages non secrets",
 	"patient": "patient show ID : lecture seule, si le praticien l'a autorisé pour cette session",
 	"exit":    "termine la connexion",
 	"quit":    "termine la connexion",
@@ -149,9 +151,12 @@ func (e *Env) Run(ctx context.Context, w io.Writer, person, cmd string, args []s
 		free := int64(st.FreePages) * int64(st.PageSize)
 		out("coffre : %.1f Mo, dont %.1f Mo de pages libres (%.0f %%)", float64(st.FileSize)/1e6, float64(free)/1e6, 100*float64(free)/float64(max(st.FileSize, 1)))
 		out("le compactage se fait coffre fermé : sauvegarde (backup) puis restauration par le praticien ; les pages libres sont réutilisées d'ici là")
+	case "logs":
 		var lines []string
 		if e.Logs != nil {
 			lines = e.Logs()
+		} else {
+			lines = recentJournal(p, 30)
 		}
 		if len(lines) == 0 {
 			out("aucune ligne de journal applicatif")
@@ -164,14 +169,29 @@ func (e *Env) Run(ctx context.Context, w io.Writer, person, cmd string, args []s
 	case "mail":
 		out("réception de courriels : désactivée")
 	case "config":
-		if len(args) == 0 || args[0] != "get" {
-			out("usage : config get (la modification se fait par le praticien, dans les Réglages)")
-			return nil
-		}
-		if e.Config != nil {
-			for k, v := range e.Config() {
-				out("%s = %s", k, v)
+		switch {
+		case len(args) == 1 && args[0] == "get":
+			cfg, err := p.Config(ctx)
+			if err != nil {
+				out("config : ERREUR — %v", err)
+				return nil
 			}
+			for _, k := range practice.ConfigKeys() {
+				out("%s = %s", k, cfg[k])
+			}
+			if e.Config != nil {
+				for k, v := range e.Config() {
+					out("%s = %s", k, v)
+				}
+			}
+		case len(args) == 3 && args[0] == "set":
+			if err := p.SetConfig(ctx, args[1], args[2], "support: "+person); err != nil {
+				out("config : %s", msg.Text(err, msg.FR))
+				return nil
+			}
+			out("%s = %s (enregistré, inscrit au journal d'audit)", args[1], args[2])
+		default:
+			out("usage : config get | config set CLÉ VALEUR")
 		}
 	case "patient":
 		if !e.AllowPatient {
@@ -190,4 +210,19 @@ func (e *Env) Run(ctx context.Context, w io.Writer, person, cmd string, args []s
 		out("%s — né(e) le %s — NIR %s", pt.DisplayName(), pt.BirthDate, pt.NIR)
 	}
 	return nil
+}
+
+// recentJournal is the application's recent activity, from the audit
+// journal: times, actions and actors only — objects are random ids and
+// details never hold patient data.
+func recentJournal(p *practice.Practice, n int) []string {
+	var lines []string
+	p.AuditEntries(func(a store.AuditEntry) error {
+		lines = append(lines, fmt.Sprintf("%s %-22s %s", a.Time.In(practice.Paris()).Format("2006-01-02 15:04:05"), a.Action, a.Actor))
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+		return nil
+	})
+	return lines
 }

@@ -272,3 +272,42 @@ func TestPractitionerCompletesTheLog(t *testing.T) {
 		t.Error("unknown session annotated")
 	}
 }
+
+func TestConsoleLogsAndConfig(t *testing.T) {
+	p, _ := unlocked(t)
+	ctx := context.Background()
+	e := &Env{P: p, Version: "test"}
+	run := func(cmd string, args ...string) string {
+		var b bytes.Buffer
+		e.Run(ctx, &b, "Bob (Support)", cmd, args)
+		return b.String()
+	}
+	if out := run("logs"); !strings.Contains(out, "patient.create") || !strings.Contains(out, "vault.create") {
+		t.Errorf("logs: %q", out)
+	}
+	if out := run("compact"); !strings.Contains(out, "pages libres") {
+		t.Errorf("compact: %q", out)
+	}
+	if out := run("config", "set", "lock.idle", "forever"); !strings.Contains(out, "durée") {
+		t.Errorf("bad value accepted: %q", out)
+	}
+	if out := run("config", "set", "lock.idle", "15m"); !strings.Contains(out, "enregistré") {
+		t.Fatalf("config set: %q", out)
+	}
+	if out := run("config", "get"); !strings.Contains(out, "lock.idle = 15m") {
+		t.Errorf("config get: %q", out)
+	}
+	if p.IdleLock(ctx) != 15*time.Minute {
+		t.Error("setting not applied")
+	}
+	found := false
+	p.AuditEntries(func(a store.AuditEntry) error {
+		if a.Action == "settings.config" && a.Actor == "support: Bob (Support)" {
+			found = true
+		}
+		return nil
+	})
+	if !found {
+		t.Error("support's config change not audited with its name")
+	}
+}

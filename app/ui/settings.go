@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cabinet-sante/cabinet/app/billing"
+	"github.com/cabinet-sante/cabinet/app/practice"
 )
 
 // settingsView edits the practitioner's details and the acts catalogue.
@@ -21,6 +24,11 @@ type settingsView struct {
 	fields  map[string]*widget.Entry
 	saveBtn *widget.Button
 	status  *widget.Label
+
+	idle, lang, backupHour *widget.Select
+	backupKeep, backupDir  *widget.Entry
+	prefsBtn               *widget.Button
+	prefsStatus            *widget.Label
 
 	acts                     []billing.Act
 	actList                  *widget.List
@@ -88,6 +96,35 @@ func newSettingsView(u *UI) *settingsView {
 	}
 	left := widget.NewCard(u.t("Praticien", "Practitioner"), u.t("Mentions obligatoires des notes d'honoraires", "Mandatory mentions on invoices"),
 		container.NewVBox(form, v.saveBtn, v.status))
+	v.idle = widget.NewSelect([]string{"1m", "2m", "5m", "10m", "15m", "30m", u.t("jamais", "never")}, nil)
+	v.lang = widget.NewSelect([]string{"Français", "English"}, nil)
+	var hours []string
+	for h := 0; h < 24; h++ {
+		hours = append(hours, fmt.Sprintf("%02d:00", h))
+	}
+	v.backupHour = widget.NewSelect(append([]string{u.t("aucune", "none")}, hours...), nil)
+	v.backupKeep = widget.NewEntry()
+	v.backupDir = widget.NewEntry()
+	v.backupDir.SetPlaceHolder(u.t("dossier backups du coffre", "the vault's backups folder"))
+	v.prefsStatus = widget.NewLabel("")
+	v.prefsStatus.Wrapping = fyne.TextWrapWord
+	v.prefsBtn = widget.NewButtonWithIcon(u.t("Enregistrer les préférences", "Save preferences"), theme.DocumentSaveIcon(), func() {
+		if err := v.savePrefs(); err != nil {
+			v.prefsStatus.Importance = widget.DangerImportance
+			v.prefsStatus.SetText(err.Error())
+			return
+		}
+		v.prefsStatus.Importance = widget.SuccessImportance
+		v.prefsStatus.SetText(u.t("Préférences enregistrées (la langue s'applique au prochain démarrage).", "Preferences saved (the language applies at the next start)."))
+	})
+	prefs := widget.NewCard(u.t("Préférences", "Preferences"), "", container.NewVBox(widget.NewForm(
+		widget.NewFormItem(u.t("Verrouillage après", "Lock after"), v.idle),
+		widget.NewFormItem(u.t("Langue", "Language"), v.lang),
+		widget.NewFormItem(u.t("Sauvegarde quotidienne", "Daily backup"), v.backupHour),
+		widget.NewFormItem(u.t("Sauvegardes gardées", "Backups kept"), v.backupKeep),
+		widget.NewFormItem(u.t("Dossier des sauvegardes", "Backup folder"), v.backupDir),
+	), v.prefsBtn, v.prefsStatus))
+	left = widget.NewCard("", "", container.NewVBox(left, prefs))
 	actForm := container.NewGridWithColumns(4, v.code, v.label, v.price, v.ngap)
 	right := widget.NewCard(u.t("Catalogue d'actes", "Acts catalogue"), "",
 		container.NewBorder(container.NewVBox(actForm, v.addAct, v.actStatus), nil, nil, nil, v.actList))
@@ -108,6 +145,45 @@ func (v *settingsView) load() {
 	}
 	v.acts, _ = v.u.p.Acts(context.Background())
 	v.actList.Refresh()
+	if cfg, err := v.u.p.Config(context.Background()); err == nil {
+		if cfg[practice.CfgIdleLock] == "0" || cfg[practice.CfgIdleLock] == "0s" {
+			v.idle.SetSelectedIndex(len(v.idle.Options) - 1)
+		} else {
+			v.idle.SetSelected(cfg[practice.CfgIdleLock])
+		}
+		v.lang.SetSelectedIndex(map[string]int{"fr": 0, "en": 1}[cfg[practice.CfgLang]])
+		h, _ := strconv.Atoi(cfg[practice.CfgBackupHour])
+		v.backupHour.SetSelectedIndex(h + 1)
+		v.backupKeep.SetText(cfg[practice.CfgBackupKeep])
+		v.backupDir.SetText(cfg[practice.CfgBackupDir])
+	}
+}
+
+// savePrefs stores the preferences; the lock delay applies at once.
+func (v *settingsView) savePrefs() error {
+	u := v.u
+	ctx := context.Background()
+	idle := v.idle.Selected
+	if v.idle.SelectedIndex() == len(v.idle.Options)-1 {
+		idle = "0"
+	}
+	set := [][2]string{
+		{practice.CfgIdleLock, idle},
+		{practice.CfgLang, []string{"fr", "en"}[max(v.lang.SelectedIndex(), 0)]},
+		{practice.CfgBackupHour, strconv.Itoa(v.backupHour.SelectedIndex() - 1)},
+		{practice.CfgBackupKeep, strings.TrimSpace(v.backupKeep.Text)},
+		{practice.CfgBackupDir, strings.TrimSpace(v.backupDir.Text)},
+	}
+	for _, kv := range set {
+		if err := u.p.SetConfig(ctx, kv[0], kv[1], "practitioner"); err != nil {
+			return errors.New(u.errText(err))
+		}
+	}
+	if u.opts.IdleLock == 0 {
+		u.applyIdle()
+		u.touch()
+	}
+	return nil
 }
 
 func (v *settingsView) savePractitioner() error {

@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -25,7 +26,7 @@ type Options struct {
 	// demo vaults.
 	DemoHint bool
 	// IdleLock locks the vault after this long without activity; zero
-	// means 10 minutes, negative never.
+	// means the vault's setting (5 minutes unless changed), negative never.
 	IdleLock time.Duration
 	// Practice options for a vault the first-run window creates.
 	Practice *practice.Options
@@ -49,6 +50,7 @@ type UI struct {
 
 	idleMu    sync.Mutex
 	idleTimer *time.Timer
+	idle      time.Duration // the idle delay in force, 0 = never
 
 	unlock *unlockScreen
 	main   *mainScreen
@@ -60,9 +62,6 @@ type UI struct {
 func New(a fyne.App, p *practice.Practice, o Options) *UI {
 	if o.Lang == "" {
 		o.Lang = msg.FR
-	}
-	if o.IdleLock == 0 {
-		o.IdleLock = 10 * time.Minute
 	}
 	u := &UI{app: a, p: p, opts: o}
 	u.async = func(work func() error, done func(error)) {
@@ -130,6 +129,7 @@ func (u *UI) showMain() {
 	u.win.SetContent(u.main.content)
 	u.win.Canvas().Focus(u.main.search)
 	u.shortcuts()
+	u.applyIdle()
 	u.touch()
 	if u.opts.Jobs {
 		pv := u.main.privacy
@@ -166,16 +166,19 @@ func (u *UI) lock() {
 
 // touch records activity and restarts the idle countdown.
 func (u *UI) touch() {
-	if u.opts.IdleLock < 0 || u.main == nil {
+	if u.main == nil {
 		return // locked, or the main screen is still being built
 	}
 	u.idleMu.Lock()
 	defer u.idleMu.Unlock()
-	if u.idleTimer != nil {
-		u.idleTimer.Reset(u.opts.IdleLock)
+	if u.idle <= 0 {
 		return
 	}
-	u.idleTimer = time.AfterFunc(u.opts.IdleLock, func() {
+	if u.idleTimer != nil {
+		u.idleTimer.Reset(u.idle)
+		return
+	}
+	u.idleTimer = time.AfterFunc(u.idle, func() {
 		fyne.Do(func() {
 			if u.main != nil {
 				u.lock()
@@ -225,4 +228,20 @@ func (u *UI) shortcuts() {
 		}
 	})
 	bind(fyne.KeyL, u.lock)
+}
+
+// applyIdle sets the idle delay: the option when given, else the vault's
+// setting.
+func (u *UI) applyIdle() {
+	d := u.opts.IdleLock
+	if d == 0 {
+		d = u.p.IdleLock(context.Background())
+	}
+	if d < 0 {
+		d = 0
+	}
+	u.stopIdle()
+	u.idleMu.Lock()
+	u.idle = d
+	u.idleMu.Unlock()
 }

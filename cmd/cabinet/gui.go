@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -28,7 +27,7 @@ func runGUI(args []string) int {
 	vault := fs.String("vault", defaultVaultDir(), "vault directory")
 	lang := fs.String("lang", string(langFromEnv()), "fr or en")
 	hint := fs.Bool("demo-hint", false, "show the demo passphrase on the unlock screen")
-	idle := fs.Duration("idle-lock", 10*time.Minute, "lock after this long without activity (0: never)")
+	idle := fs.Duration("idle-lock", -1, "lock after this long without activity (0: never; default: the vault's setting, 5m)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -37,9 +36,12 @@ func runGUI(args []string) int {
 		l = msg.EN
 	}
 	a := fyneapp.NewWithID("fr.cabinet-sante.cabinet")
-	o := ui.Options{Lang: l, DemoHint: *hint, IdleLock: *idle, Jobs: true, Version: version}
-	if *idle == 0 {
-		o.IdleLock = -1
+	o := ui.Options{Lang: l, DemoHint: *hint, Jobs: true, Version: version}
+	switch {
+	case *idle == 0:
+		o.IdleLock = -1 // never
+	case *idle > 0:
+		o.IdleLock = *idle
 	}
 	var p *practice.Practice
 	var err error
