@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,8 +14,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/cabinet-sante/cabinet/app/billing"
 	"github.com/cabinet-sante/cabinet/app/patient"
 	"github.com/cabinet-sante/cabinet/app/practice"
+	"github.com/cabinet-sante/cabinet/app/privacy"
 )
 
 // searchLimit is how many patients the list shows for a query.
@@ -35,6 +39,8 @@ type mainScreen struct {
 	form      *patientForm
 	consult   *consultForm
 	draftBtns []*widget.Button // on the welcome pane: reopen an unfinished consultation
+	today     *widget.Label    // today's appointments
+	attention *widget.Label    // unpaid notes, rights requests due, old backups
 
 	tabs     *container.AppTabs
 	agenda   *agendaView
@@ -138,6 +144,60 @@ func (m *mainScreen) welcome() fyne.CanvasObject {
 	l.Wrapping = fyne.TextWrapWord
 	l.Alignment = fyne.TextAlignCenter
 	box := container.NewVBox(l)
+	m.today, m.attention = nil, nil
+	ctx := context.Background()
+	today := midnight(time.Now())
+	if es, err := u.p.Agenda(ctx, today, today); err == nil {
+		var lines []string
+		for _, e := range es {
+			if e.Status == patient.Booked || e.Status == patient.Done {
+				lines = append(lines, e.Start.In(practice.Paris()).Format("15:04")+" · "+e.PatientName+" · "+e.Reason)
+			}
+		}
+		text := u.t("Aucun rendez-vous aujourd'hui.", "No appointment today.")
+		if len(lines) > 0 {
+			text = strings.Join(lines, "\n")
+		}
+		m.today = widget.NewLabel(text)
+		box.Add(widget.NewCard(u.t("Aujourd'hui", "Today"), "", m.today))
+	}
+	var attention []string
+	if unpaid, err := u.p.Unpaid(ctx); err == nil && len(unpaid) > 0 {
+		var due billing.Cents
+		old := 0
+		for _, o := range unpaid {
+			due += o.Due
+			if o.Days > 30 {
+				old++
+			}
+		}
+		attention = append(attention, fmt.Sprintf(u.t("%d note(s) impayée(s), %s dus, dont %d de plus de 30 jours", "%d unpaid note(s), %s due, %d over 30 days"), len(unpaid), due.Euros(), old))
+	}
+	if reqs, err := u.p.Rights(ctx); err == nil {
+		late, soon := 0, 0
+		for _, r := range reqs {
+			switch privacy.UrgencyOf(r, today.Format(time.DateOnly)) {
+			case privacy.Overdue:
+				late++
+			case privacy.DueSoon:
+				soon++
+			}
+		}
+		if late+soon > 0 {
+			attention = append(attention, fmt.Sprintf(u.t("%d demande(s) RGPD en retard, %d à traiter sous 7 jours", "%d GDPR request(s) overdue, %d due within 7 days"), late, soon))
+		}
+	}
+	if last := u.lastBackup(); last.IsZero() {
+		attention = append(attention, u.t("Aucune sauvegarde trouvée : faites-en une (Réglages, ou cabinet backup).", "No backup found: make one (Settings, or cabinet backup)."))
+	} else if time.Since(last) > 7*24*time.Hour {
+		attention = append(attention, fmt.Sprintf(u.t("Dernière sauvegarde il y a %d jours.", "Last backup %d days ago."), int(time.Since(last).Hours()/24)))
+	}
+	if len(attention) > 0 {
+		m.attention = widget.NewLabel("• " + strings.Join(attention, "\n• "))
+		m.attention.Wrapping = fyne.TextWrapWord
+		m.attention.Importance = widget.WarningImportance
+		box.Add(widget.NewCard(u.t("À surveiller", "Needs attention"), "", m.attention))
+	}
 	m.draftBtns = nil
 	if drafts, err := u.p.ConsultationDrafts(context.Background()); err == nil && len(drafts) > 0 {
 		title := widget.NewLabelWithStyle(u.t("Consultations non terminées", "Unfinished consultations"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
@@ -155,7 +215,26 @@ func (m *mainScreen) welcome() fyne.CanvasObject {
 			box.Add(b)
 		}
 	}
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(480, box.MinSize().Height+40), box))
+	return container.NewVScroll(container.NewCenter(container.NewGridWrap(fyne.NewSize(520, box.MinSize().Height+40), box)))
+}
+
+// lastBackup is the time of the newest backup file in the configured
+// folder or the vault's backups folder.
+func (u *UI) lastBackup() time.Time {
+	var last time.Time
+	dirs := []string{filepath.Join(u.p.Dir(), "backups")}
+	if cfg, err := u.p.Config(context.Background()); err == nil && cfg[practice.CfgBackupDir] != "" {
+		dirs = append(dirs, cfg[practice.CfgBackupDir])
+	}
+	for _, d := range dirs {
+		files, _ := filepath.Glob(filepath.Join(d, "*.vault"))
+		for _, f := range files {
+			if st, err := os.Stat(f); err == nil && st.ModTime().After(last) {
+				last = st.ModTime()
+			}
+		}
+	}
+	return last
 }
 
 func (m *mainScreen) showCount() {

@@ -22,6 +22,7 @@ type recordView struct {
 	editBtn       *widget.Button
 	noteBtn       *widget.Button
 	privacyBtn    *widget.Button
+	history       *widget.Card
 	consultBtn    *widget.Button
 	notes         []practice.NoteState
 	flags         practice.Flags
@@ -103,6 +104,26 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 	}
 	title := widget.NewLabelWithStyle(fmt.Sprintf(u.t("Consultations (%d)", "Consultations (%d)"), len(cs)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	body := container.NewVBox(append([]fyne.CanvasObject{identity, title}, items...)...)
+	if hist, err := u.p.History(ctx, id); err == nil && len(hist) > 0 {
+		var lines []string
+		for i := len(hist) - 1; i >= 0 && len(lines) < 20; i-- {
+			h := hist[i]
+			what := map[string]string{"create": u.t("création du dossier", "record created"), "import": u.t("import", "import"),
+				"update": u.t("modifié : ", "changed: ")}[h.Action]
+			if h.Action == "update" {
+				var names []string
+				for _, f := range h.Fields {
+					names = append(names, u.fieldName(f))
+				}
+				what += strings.Join(names, ", ")
+			}
+			lines = append(lines, fmt.Sprintf("%s · %s · %s", h.Time.In(practice.Paris()).Format("02/01/2006 15:04"), h.Actor, what))
+		}
+		hl := widget.NewLabel(strings.Join(lines, "\n"))
+		hl.Wrapping = fyne.TextWrapWord
+		r.history = widget.NewCard(u.t("Historique des modifications", "Change history"), "", hl)
+		body.Add(r.history)
+	}
 	if r.notes, err = u.p.Notes(ctx, practice.NoteFilter{PatientID: id}); err != nil {
 		return nil, err
 	}
@@ -206,4 +227,17 @@ func (l formLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		h += max(objs[i].MinSize().Height, objs[i+1].MinSize().Height)
 	}
 	return fyne.NewSize(kw+theme.Padding()+vw, h)
+}
+
+// fieldName names a patient field for the change history.
+func (u *UI) fieldName(f string) string {
+	fr := map[string]string{"birth_name": "nom de naissance", "used_name": "nom d'usage", "first_names": "prénoms", "birth_date": "date de naissance",
+		"sex": "sexe", "birth_place": "lieu de naissance", "nir": "NIR", "address": "adresse", "phone": "téléphone", "email": "e-mail", "notes": "notes"}
+	if u.opts.Lang == "en" {
+		return strings.ReplaceAll(f, "_", " ")
+	}
+	if n, ok := fr[f]; ok {
+		return n
+	}
+	return f
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +251,9 @@ func TestEditPatientKeepsChanges(t *testing.T) {
 	if err != nil || again.Phone != "06 11 22 33 44" {
 		t.Fatalf("vault has %q, %v", again.Phone, err)
 	}
+	if shown := texts(u); !strings.Contains(shown, "Historique des modifications") || !strings.Contains(shown, "modifié : téléphone") {
+		t.Errorf("change history not shown:\n%s", shown)
+	}
 }
 
 func TestCancelWithoutChangesLeavesAtOnce(t *testing.T) {
@@ -381,5 +386,35 @@ func TestEveryScreenFitsTheDefaultWindow(t *testing.T) {
 		if w := u.win.Content().MinSize().Width; w > 1100 {
 			t.Errorf("%s main screen needs %.0f px", lang, w)
 		}
+	}
+}
+
+func TestHomeShowsTodayAndWhatNeedsAttention(t *testing.T) {
+	p := lockedPractice(t)
+	u := newUI(t, p, Options{})
+	unlock(t, u, pass)
+	m := u.main
+	if m.attention == nil || !strings.Contains(m.attention.Text, "Aucune sauvegarde") {
+		t.Fatalf("no backup not flagged: %+v", m.attention)
+	}
+	id := search(t, u, "helene")
+	ctx := context.Background()
+	start := time.Now().In(practice.Paris()).Truncate(time.Hour).Add(time.Hour)
+	if start.Day() != time.Now().In(practice.Paris()).Day() {
+		start = start.Add(-2 * time.Hour)
+	}
+	if _, err := p.SaveAppointment(ctx, patient.Appointment{PatientID: id, Start: start, Duration: 30 * time.Minute, Reason: "Contrôle"}); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(p.Dir(), "backups"), 0o700)
+	if err := p.Backup(ctx, filepath.Join(p.Dir(), "backups", "b.vault")); err != nil {
+		t.Fatal(err)
+	}
+	m.setDetail(m.welcome())
+	if !strings.Contains(m.today.Text, "DUPONT-LEFÈVRE Hélène · Contrôle") {
+		t.Errorf("today: %q", m.today.Text)
+	}
+	if m.attention != nil && strings.Contains(m.attention.Text, "sauvegarde") {
+		t.Errorf("fresh backup still flagged: %q", m.attention.Text)
 	}
 }
