@@ -80,7 +80,7 @@ func newAgendaView(u *UI) *agendaView {
 
 	v.list = widget.NewList(func() int { return len(v.entries) },
 		func() fyne.CanvasObject {
-			return widget.NewLabel("lun. 00/00 00:00–00:00 · NOM Prénom · motif · prévu")
+			return widget.NewLabel(u.t("lun. 00/00 00:00–00:00 · NOM Prénom · motif · prévu", "Mon. 00/00 00:00–00:00 · NAME First name · reason · booked"))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(v.entries) {

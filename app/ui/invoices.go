@@ -74,7 +74,7 @@ func newInvoicesView(u *UI) *invoicesView {
 		func() int { return len(v.notes) },
 		func() fyne.CanvasObject {
 			return container.NewGridWithColumns(5, widget.NewLabel("2026-000000"), widget.NewLabel("01/01/2026"),
-				widget.NewLabel("0,00 €"), widget.NewLabel(u.statusText(billing.Partly)), widget.NewLabel("NOM Prénom"))
+				widget.NewLabel("0,00 €"), widget.NewLabel(u.statusText(billing.Partly)), widget.NewLabel(u.t("NOM Prénom", "NAME First name")))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(v.notes) {

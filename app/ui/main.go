@@ -69,7 +69,7 @@ func newMainScreen(u *UI) *mainScreen {
 	m.list = widget.NewList(
 		func() int { return len(m.results) },
 		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("Nom Prénom", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name := widget.NewLabelWithStyle(u.t("Nom Prénom", "Name First name"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
 			sub := widget.NewLabel("01/01/2000")
 			sub.SizeName = theme.SizeNameCaptionText

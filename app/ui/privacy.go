@@ -51,7 +51,7 @@ func newPrivacyView(u *UI) *privacyView {
 	v.digest.Wrapping = fyne.TextWrapWord
 	v.list = widget.NewList(func() int { return len(v.requests) },
 		func() fyne.CanvasObject {
-			return widget.NewLabel("Accès au dossier médical · reçue le 00/00/0000 · due le 00/00/0000 · ouverte")
+			return widget.NewLabel(u.t("Accès au dossier médical · reçue le 00/00/0000 · due le 00/00/0000 · ouverte", "medical-record access · received 00/00/0000 · due 00/00/0000 · open"))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			r := v.requests[i]

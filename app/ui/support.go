@@ -98,7 +98,7 @@ func newSupportView(u *UI) *supportView {
 	v.annotate.Disable()
 	v.logList = widget.NewList(func() int { return len(v.logs) },
 		func() fyne.CanvasObject {
-			return widget.NewLabel("00/00/0000 00:00 · 0m0s · Nom (organisation) · 0 commandes")
+			return widget.NewLabel(u.t("00/00/0000 00:00 · 0m0s · Nom (organisation) · 0 commandes", "00/00/0000 00:00 · 0m0s · Name (organisation) · 0 commands"))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			l := v.logs[i]
