@@ -82,7 +82,9 @@ func newSettingsView(u *UI) *settingsView {
 		v.actStatus.SetText(u.t("Acte enregistré.", "Act saved."))
 	})
 	v.actList = widget.NewList(func() int { return len(v.acts) },
-		func() fyne.CanvasObject { return widget.NewLabel(u.t("CODE — libellé — 00,00 €", "CODE — label — 00.00 €")) },
+		func() fyne.CanvasObject {
+			return widget.NewLabel(u.t("CODE — libellé — 00,00 €", "CODE — label — 00.00 €"))
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			a := v.acts[i]
 			o.(*widget.Label).SetText(fmt.Sprintf("%s — %s — %s %s", a.Code, a.Label, a.Price.Euros(), a.NGAP))
