@@ -122,3 +122,36 @@ func (p *Practice) importOne(tx *store.Tx, r *Record, now time.Time) error {
 	}
 	return nil
 }
+
+// ImportAll stores patients from a file in one transaction: all of them,
+// or none if any is invalid or anything fails. The import is one audit
+// entry naming its source ("csv", "vcard").
+func (p *Practice) ImportAll(ctx context.Context, ps []patient.Patient, source string) (int, error) {
+	now := p.now().UTC()
+	recs := make([]Record, len(ps))
+	for i := range ps {
+		ps[i].Normalize()
+		if err := ps[i].Validate(now); err != nil {
+			return 0, fmt.Errorf("record %d: %w", i+1, err)
+		}
+		recs[i] = Record{Patient: ps[i]}
+	}
+	err := p.vault.Update(func(tx *store.Tx) error {
+		for i := range recs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := p.importOne(tx, &recs[i], now); err != nil {
+				return fmt.Errorf("record %d: %w", i+1, err)
+			}
+		}
+		return tx.Audit(store.AuditEntry{Actor: p.actor, Action: "patient.import", Detail: fmt.Sprintf("count=%d source=%s", len(recs), source)})
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		p.index.Put(r.Patient)
+	}
+	return len(recs), nil
+}

@@ -33,11 +33,13 @@ type mainScreen struct {
 	results []patient.Patient
 
 	newBtn, lockBtn *widget.Button
+	importBtn       *widget.Button
 	detail          *fyne.Container // right pane: record, form or welcome
 
 	record    *recordView
 	form      *patientForm
 	consult   *consultForm
+	imp       *importForm
 	draftBtns []*widget.Button // on the welcome pane: reopen an unfinished consultation
 	today     *widget.Label    // today's appointments
 	attention *widget.Label    // unpaid notes, rights requests due, old backups
@@ -97,7 +99,9 @@ func newMainScreen(u *UI) *mainScreen {
 
 	title := widget.NewLabelWithStyle("Cabinet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, title, container.NewHBox(m.newBtn, m.lockBtn))
-	left := container.NewBorder(container.NewVBox(m.search, m.count), nil, nil, nil, m.list)
+	m.importBtn = widget.NewButtonWithIcon(u.t("Importer…", "Import…"), theme.UploadIcon(), m.importDialog)
+	m.importBtn.Importance = widget.LowImportance
+	left := container.NewBorder(container.NewVBox(m.search, container.NewBorder(nil, nil, nil, m.importBtn, m.count)), nil, nil, nil, m.list)
 	m.detail = container.NewStack(m.welcome())
 	split := container.NewHSplit(left, m.detail)
 	split.Offset = 0.34

@@ -43,6 +43,7 @@ func commands() []command {
 		{"init", "init --vault DIR [--passphrase-file FILE]: create a vault; prints the recovery key on the last line", cmdInit},
 		{"demo", "demo --vault DIR [--patients N] [--seed S]: create a vault filled with synthetic data (passphrase \"demo\" unless given)", cmdDemo},
 		{"patient", "patient add|search|show|edit ...: manage patients", cmdPatient},
+		{"import", "import csv|vcard FILE [--dry-run] [--map field=Column,...]: add patients from a file, all or nothing", cmdImport},
 		{"consultation", "consultation add --patient ID --reason R ...: record a consultation", cmdConsultation},
 		{"settings", "settings [--name N] [--profession P] [--address A] [--rpps R] [--adeli A] [--siret S] [--place TOWN]: the practitioner's details on notes", cmdSettings},
 		{"act", "act add --code CODE --label TEXT --price CENTS | act list: the acts catalogue", cmdAct},

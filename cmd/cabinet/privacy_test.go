@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -58,5 +59,31 @@ func TestPrivacyFromTheCommandLine(t *testing.T) {
 	}
 	if out, _, _ := run("patient", "search", "dupont"); strings.Contains(out, "Hélène") {
 		t.Error("erased patient still found")
+	}
+}
+
+func TestImportCSVAllOrNothing(t *testing.T) {
+	vault, pf, _ := vaultWithPatient(t)
+	v := []string{"--vault", vault, "--passphrase-file", pf}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("Nom;Prénom;Naissance\nMartin;Jean;02/01/1950\nDurand;Zoé;31/02/1990\n"), 0o600)
+	_, errs, code := cabinet(t, "", append([]string{"import", "csv", bad}, v...)...)
+	if code == 0 || !strings.Contains(errs, "ligne 3") || !strings.Contains(errs, "rien n'a été importé") {
+		t.Fatalf("bad row: %d %q", code, errs)
+	}
+	if out, _, _ := cabinet(t, "", append([]string{"patient", "search", "martin"}, v...)...); strings.Contains(out, "MARTIN") {
+		t.Fatal("half an import happened")
+	}
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("Nom;Prénom;Naissance;Portable\nMartin;Jean;02/01/1950;06 11 22 33 44\nDurand;Zoé;28/02/1990;\n"), 0o600)
+	if out, errs, code := cabinet(t, "", append([]string{"import", "csv", good, "--map", "phone=Portable", "--dry-run"}, v...)...); code != 0 || !strings.Contains(out, "2 patient(s) prêts") {
+		t.Fatalf("dry run: %q %q", out, errs)
+	}
+	if out, errs, code := cabinet(t, "", append([]string{"import", "csv", good, "--map", "phone=Portable"}, v...)...); code != 0 || !strings.Contains(out, "2 patient(s) importés") {
+		t.Fatalf("import: %q %q", out, errs)
+	}
+	if out, _, _ := cabinet(t, "", append([]string{"patient", "search", "0611"}, v...)...); !strings.Contains(out, "MARTIN Jean") {
+		t.Errorf("imported phone not searchable: %q", out)
 	}
 }
