@@ -294,3 +294,56 @@ func StatusOf(n Note, paid Cents, cancelled bool) Status {
 
 // VATMention is the exemption mention for care (art. 261-4-1° CGI).
 const VATMention = "Exonération de TVA, article 261-4-1° du CGI"
+
+func luhn(s string) bool {
+	sum := 0
+	for i := 0; i < len(s); i++ {
+		d := int(s[len(s)-1-i] - '0')
+		if i%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// CheckRPPS says what is wrong with an RPPS number: 11 digits, and a
+// Luhn key that some official test numbers lack (france.md: warn, do not
+// block). It returns "" when it looks right.
+func CheckRPPS(s string) (fr, en string) {
+	switch {
+	case s == "":
+		return "", ""
+	case len(s) != 11 || !allDigits(s):
+		return "Le RPPS compte 11 chiffres.", "The RPPS has 11 digits."
+	case !luhn(s):
+		return "La clé du RPPS ne correspond pas : vérifiez le numéro (certains numéros de test n'en ont pas).",
+			"The RPPS check digit does not match: check the number (some test numbers have none)."
+	}
+	return "", ""
+}
+
+// CheckADELI does the same for an ADELI number: 9 digits, Luhn.
+func CheckADELI(s string) (fr, en string) {
+	switch {
+	case s == "":
+		return "", ""
+	case len(s) != 9 || !allDigits(s):
+		return "L'ADELI compte 9 chiffres.", "The ADELI has 9 digits."
+	case !luhn(s):
+		return "La clé de l'ADELI ne correspond pas : vérifiez le numéro.", "The ADELI check digit does not match: check the number."
+	}
+	return "", ""
+}

@@ -92,3 +92,26 @@ func TestNoteValidation(t *testing.T) {
 		t.Errorf("Validate: %v", err)
 	}
 }
+
+func TestRPPSAndADELIWarnings(t *testing.T) {
+	if fr, _ := CheckRPPS("10003456789"); fr != "" && !strings.Contains(fr, "clé") {
+		t.Errorf("RPPS: %q", fr)
+	}
+	if fr, _ := CheckRPPS("1000345678"); !strings.Contains(fr, "11 chiffres") {
+		t.Errorf("short RPPS: %q", fr)
+	}
+	// A number with a valid Luhn key passes, one digit off is warned.
+	good := "10000000009" // 1 + 9 = 10: Luhn-valid
+	if !luhn(good) {
+		t.Fatal("test number is not Luhn-valid")
+	}
+	if fr, _ := CheckRPPS(good); fr != "" {
+		t.Errorf("valid RPPS warned: %q", fr)
+	}
+	if fr, _ := CheckRPPS("10000000008"); !strings.Contains(fr, "clé") {
+		t.Errorf("bad key not warned: %q", fr)
+	}
+	if fr, _ := CheckADELI("12345678"); !strings.Contains(fr, "9 chiffres") {
+		t.Errorf("ADELI: %q", fr)
+	}
+}

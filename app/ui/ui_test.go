@@ -353,12 +353,33 @@ func TestFirstRunCreatesTheVaultAndShowsTheRecoveryKeyOnce(t *testing.T) {
 	if !s.cont.Disabled() {
 		t.Error("can continue before confirming the key is noted")
 	}
+	pdf := filepath.Join(t.TempDir(), "key.pdf")
+	if err := s.saveKeyPDF(pdf); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := os.ReadFile(pdf); !strings.HasPrefix(string(raw), "%PDF") {
+		t.Error("recovery key PDF not written")
+	}
 	test.Tap(s.noted)
 	test.Tap(s.cont)
+	// The practitioner's profile, with the RPPS checked as typed.
+	test.Type(s.profile["name"], "Dr Claire Martin")
+	test.Type(s.profile["rpps"], "10000000008")
+	if !strings.Contains(s.warnings.Text, "clé du RPPS") {
+		t.Errorf("RPPS key not warned: %q", s.warnings.Text)
+	}
+	s.profile["rpps"].SetText("10000000009")
+	if s.warnings.Text != "" {
+		t.Errorf("valid RPPS warned: %q", s.warnings.Text)
+	}
+	test.Tap(s.finish)
 	if got == nil || !got.Unlocked() {
 		t.Fatal("setup does not hand over an unlocked practice")
 	}
 	defer got.Close()
+	if pr, _ := got.Practitioner(context.Background()); pr.Name != "Dr Claire Martin" || pr.RPPS != "10000000009" {
+		t.Errorf("profile not saved: %+v", pr)
+	}
 	got.Lock()
 	if err := got.UnlockWithRecovery(key); err != nil {
 		t.Errorf("the key shown does not open the vault: %v", err)
