@@ -186,6 +186,7 @@ func (s *Setup) stepPassphrase() {
 	form := widget.NewForm(widget.NewFormItem(u.t("Langue", "Language"), s.lang))
 	s.show(u.t("Bienvenue dans Cabinet", "Welcome to Cabinet"),
 		container.NewVBox(form, intro, s.pass, s.confirm, s.strength, s.strengthText, s.create, progress, s.status))
+	s.win.Canvas().Focus(s.pass)
 }
 
 func (s *Setup) stepKey() {
