@@ -355,6 +355,7 @@ patient.json       toutes les données du dossier (schéma ci-dessous)
 fhir-bundle.json   les mêmes données au format HL7 FHIR R4 (Bundle de type collection :
                    Patient, Encounter, Observation, Invoice, Consent, DocumentReference)
 dossier.pdf        version lisible
+documents/         les documents joints au dossier (PDF, images)
 
 Schéma de patient.json (toutes les dates AAAA-MM-JJ, horodatages RFC 3339 en UTC,
 montants en centimes d'euro) :
@@ -409,6 +410,19 @@ func (p *Practice) ExportPatient(ctx context.Context, id, path string) error {
 			{"LISEZMOI.txt", func(w io.Writer) error { _, err := io.WriteString(w, exportReadme); return err }},
 		} {
 			if err := put(e.name, e.fn); err != nil {
+				return err
+			}
+		}
+		docs, err := p.Documents(ctx, id)
+		if err != nil {
+			return err
+		}
+		for i, d := range docs {
+			_, data, err := p.DocumentData(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			if err := put(fmt.Sprintf("documents/%02d-%s", i+1, d.Name), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 				return err
 			}
 		}
@@ -522,6 +536,9 @@ func (p *Practice) Erase(ctx context.Context, id string) error {
 			}
 		}
 		if err := tx.Delete(bDrafts, draftKey(tx, pid)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := p.deleteDocuments(tx, pid); err != nil {
 			return err
 		}
 		// Notes: anonymised in place (drafts are deleted).

@@ -76,6 +76,9 @@ func TestErasureKeepsExactlyTheInvoiceData(t *testing.T) {
 	}
 	n := issue(t, p, h.ID, "2026-02-01", ActQty{"SEANCE", 1})
 	p.Pay(ctx, n.Number, n.Total, billing.Card, "2026-02-01")
+	if _, err := p.AddDocument(ctx, h.ID, "", "courrier.pdf", []byte("%PDF-1.4 Courrier pour Hélène Dupont-Lefèvre")); err != nil {
+		t.Fatal(err)
+	}
 	p.RecordConsent(ctx, privacy.Consent{PatientID: h.ID, Purpose: privacy.EmailContact, Decision: privacy.Given, Proof: privacy.Oral, NoticeVersion: "v1"})
 	req, err := p.OpenRight(ctx, privacy.Request{PatientID: h.ID, Kind: privacy.Erasure, Received: "2026-03-01", Notes: "Demande de Mme Dupont-Lefèvre"})
 	if err != nil {
@@ -296,5 +299,54 @@ func TestPatientExportZip(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(files["dossier.pdf"]), "%PDF") {
 		t.Error("dossier.pdf is not a PDF")
+	}
+}
+
+func TestDocumentsAreSealedCheckedAndAudited(t *testing.T) {
+	p, h := billingPractice(t)
+	ctx := context.Background()
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 100)...)
+	d, err := p.AddDocument(ctx, h.ID, "", "/home/x/radio genou.png", png)
+	if err != nil || d.Type != "image/png" || d.Name != "radio genou.png" || d.Size != len(png) {
+		t.Fatalf("add: %+v %v", d, err)
+	}
+	if _, err := p.AddDocument(ctx, h.ID, "", "script.sh", []byte("#!/bin/sh\nrm -rf /")); !errors.Is(err, ErrDocumentType) {
+		t.Errorf("shell script accepted: %v", err)
+	}
+	if _, err := p.AddDocument(ctx, h.ID, "", "big.pdf", append([]byte("%PDF-"), make([]byte, MaxDocument)...)); !errors.Is(err, ErrDocumentTooLarge) {
+		t.Errorf("oversized file accepted: %v", err)
+	}
+	docs, _ := p.Documents(ctx, h.ID)
+	if len(docs) != 1 {
+		t.Fatalf("documents %+v", docs)
+	}
+	_, data, err := p.DocumentData(ctx, d.ID)
+	if err != nil || string(data) != string(png) {
+		t.Fatalf("read back: %v", err)
+	}
+	read := false
+	p.AuditEntries(func(e store.AuditEntry) error {
+		if e.Action == "document.read" && e.Object == d.ID {
+			read = true
+		}
+		return nil
+	})
+	if !read {
+		t.Error("opening a document is not audited")
+	}
+	path := filepath.Join(t.TempDir(), "p.zip")
+	if err := p.ExportPatient(ctx, h.ID, path); err != nil {
+		t.Fatal(err)
+	}
+	z, _ := zip.OpenReader(path)
+	defer z.Close()
+	found := false
+	for _, f := range z.File {
+		if f.Name == "documents/01-radio genou.png" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the export lacks the attachment")
 	}
 }

@@ -23,6 +23,7 @@ type recordView struct {
 	noteBtn       *widget.Button
 	privacyBtn    *widget.Button
 	history       *widget.Card
+	docs          []practice.Document
 	consultBtn    *widget.Button
 	notes         []practice.NoteState
 	flags         practice.Flags
@@ -104,6 +105,7 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 	}
 	title := widget.NewLabelWithStyle(fmt.Sprintf(u.t("Consultations (%d)", "Consultations (%d)"), len(cs)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	body := container.NewVBox(append([]fyne.CanvasObject{identity, title}, items...)...)
+	body.Add(r.documentsCard(m))
 	if hist, err := u.p.History(ctx, id); err == nil && len(hist) > 0 {
 		var lines []string
 		for i := len(hist) - 1; i >= 0 && len(lines) < 20; i-- {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/cabinet-sante/cabinet/app/jobs"
@@ -52,6 +53,9 @@ type UI struct {
 	idleTimer *time.Timer
 	idle      time.Duration // the idle delay in force, 0 = never
 
+	tempMu   sync.Mutex
+	tempDirs []string // documents opened in a system viewer, removed at lock and exit
+
 	unlock *unlockScreen
 	main   *mainScreen
 	daily  *jobs.Daily
@@ -76,7 +80,20 @@ func New(a fyne.App, p *practice.Practice, o Options) *UI {
 	u.win.SetMaster()
 	u.win.SetCloseIntercept(func() {
 		u.saveDrafts()
+		u.removeTemps()
 		u.win.Close()
+	})
+	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		if u.main == nil || u.main.record == nil {
+			return
+		}
+		r := u.main.record
+		for _, x := range uris {
+			if err := r.attach(u.main, x.Path()); err != nil {
+				dialog.ShowError(err, u.win)
+				return
+			}
+		}
 	})
 	p.OnLock(func() { fyne.Do(u.showUnlock) })
 	if p.Unlocked() {
@@ -157,6 +174,7 @@ func (u *UI) saveDrafts() {
 // lock locks the vault; the OnLock hook brings back the unlock screen.
 func (u *UI) lock() {
 	u.saveDrafts()
+	u.removeTemps()
 	if u.p.Unlocked() {
 		u.p.Lock()
 		return
