@@ -24,6 +24,7 @@ type recordView struct {
 	privacyBtn    *widget.Button
 	history       *widget.Card
 	docs          []practice.Document
+	chart         fyne.CanvasObject
 	consultBtn    *widget.Button
 	notes         []practice.NoteState
 	flags         practice.Flags
@@ -105,6 +106,10 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 	}
 	title := widget.NewLabelWithStyle(fmt.Sprintf(u.t("Consultations (%d)", "Consultations (%d)"), len(cs)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	body := container.NewVBox(append([]fyne.CanvasObject{identity, title}, items...)...)
+	if chart := measuresChart(u, cs); chart != nil {
+		r.chart = chart
+		body.Objects = append(body.Objects[:1], append([]fyne.CanvasObject{chart}, body.Objects[1:]...)...)
+	}
 	body.Add(r.documentsCard(m))
 	if hist, err := u.p.History(ctx, id); err == nil && len(hist) > 0 {
 		var lines []string

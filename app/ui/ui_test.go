@@ -169,6 +169,9 @@ func TestUnlockSearchAndOpenARecord(t *testing.T) {
 			t.Errorf("record does not show %q:\n%s", want, shown)
 		}
 	}
+	if m.record.chart == nil || !strings.Contains(shown, "Évolution des mesures") || !strings.Contains(shown, "TA systolique : 125 mmHg") {
+		t.Errorf("no measures chart for two blood pressures:\n%s", shown)
+	}
 	// Newest consultation first.
 	if strings.Index(shown, "Suivi annuel") > strings.Index(shown, "Lombalgie") {
 		t.Error("consultations are not newest first")
