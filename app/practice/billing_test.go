@@ -445,3 +445,25 @@ func TestUnpaidRemindersAndYearlySummary(t *testing.T) {
 		t.Error("summary is not a PDF")
 	}
 }
+
+func TestActivityPerMonthAndAnonymisedCSV(t *testing.T) {
+	p, h := billingPractice(t)
+	ctx := context.Background()
+	p.now = func() time.Time { return time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC) }
+	for i := 0; i < 6; i++ {
+		p.SaveConsultation(ctx, patient.Consultation{PatientID: h.ID, Date: time.Date(2026, 2, 1+i, 9, 0, 0, 0, time.UTC), Reason: "x"})
+	}
+	p.SaveConsultation(ctx, patient.Consultation{PatientID: h.ID, Date: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), Reason: "x"})
+	n := issue(t, p, h.ID, "2026-03-02")
+	p.Pay(ctx, n.Number, n.Total, billing.Cash, "2026-03-02")
+	ms, err := p.Activity(ctx, 3)
+	if err != nil || len(ms) != 3 || ms[0].Month != "2026-01" || ms[1].Visits != 6 || ms[2].Visits != 1 || ms[2].Revenue != n.Total {
+		t.Fatalf("activity %+v %v", ms, err)
+	}
+	var b bytes.Buffer
+	WriteActivityCSV(&b, ms)
+	s := b.String()
+	if !strings.Contains(s, "2026-02;6;") || !strings.Contains(s, "2026-03;<5;") || strings.Contains(s, "Hélène") || strings.Contains(s, h.ID) {
+		t.Errorf("csv:\n%s", s)
+	}
+}

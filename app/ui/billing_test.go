@@ -149,3 +149,19 @@ func TestEurosAreReadAsTyped(t *testing.T) {
 		}
 	}
 }
+
+func TestActivityExportIsAnonymised(t *testing.T) {
+	p := lockedPractice(t)
+	u := newUI(t, p, Options{})
+	unlock(t, u, pass)
+	e := u.main.exports
+	e.folder.SetText(t.TempDir())
+	path := e.exportActivity()
+	raw, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(raw), "Mois;Consultations;Nouveaux patients;Recettes") {
+		t.Fatalf("activity csv: %v %q", err, raw)
+	}
+	if strings.Contains(string(raw), "DUPONT") || strings.Contains(string(raw), ";2;") {
+		t.Errorf("identifying or small counts in the export:\n%s", raw)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/cabinet-sante/cabinet/app/practice"
 )
 
 // exportsView writes the accountant's files for a year into a folder.
@@ -28,6 +30,7 @@ type exportsView struct {
 	progress               *widget.ProgressBarInfinite
 	result                 *widget.Label
 	fec, recettes, summary *widget.Button
+	activity               []practice.MonthActivity
 }
 
 func newExportsView(u *UI) *exportsView {
@@ -69,7 +72,7 @@ func newExportsView(u *UI) *exportsView {
 	intro := widget.NewLabel(u.t("Les fichiers sont écrits en clair dans le dossier choisi : remettez-les à votre comptable par un moyen sûr. Chaque export est inscrit au journal d'audit.",
 		"Files are written unencrypted into the chosen folder: hand them to your accountant securely. Every export is written to the audit journal."))
 	intro.Wrapping = fyne.TextWrapWord
-	v.content = container.NewVScroll(container.NewVBox(intro, form, v.names, v.fec, v.recettes, v.summary, v.progress, v.result))
+	v.content = container.NewVScroll(container.NewVBox(intro, form, v.names, v.fec, v.recettes, v.summary, v.progress, v.result, v.activityCard()))
 	return v
 }
 
