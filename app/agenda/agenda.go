@@ -43,6 +43,32 @@ func Conflicts(as []patient.Appointment) map[string]bool {
 	return out
 }
 
+// Busy is a slot taken by something else than a patient (imported from
+// another calendar).
+type Busy struct {
+	UID   string    `json:"uid"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Title string    `json:"title"`
+}
+
+// BusyConflicts returns the ids of booked appointments that overlap a
+// busy slot.
+func BusyConflicts(as []patient.Appointment, busy []Busy) map[string]bool {
+	out := map[string]bool{}
+	for _, a := range as {
+		if a.Status == patient.Cancelled {
+			continue
+		}
+		for _, b := range busy {
+			if a.Start.Before(b.End) && b.Start.Before(End(a)) {
+				out[a.ID] = true
+			}
+		}
+	}
+	return out
+}
+
 // ICSOptions shape an export.
 type ICSOptions struct {
 	Title string // the neutral title of every event, default "Rendez-vous"

@@ -94,3 +94,11 @@ func FuzzReadICS(f *testing.F) {
 		}
 	})
 }
+
+func TestBusySlotsConflict(t *testing.T) {
+	as := []patient.Appointment{{ID: "a", Start: at(9, 0), Duration: 30 * time.Minute}, {ID: "b", Start: at(11, 0), Duration: 30 * time.Minute}}
+	got := BusyConflicts(as, []Busy{{Start: at(9, 15), End: at(10, 0)}})
+	if !got["a"] || got["b"] {
+		t.Errorf("%v", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,6 +34,7 @@ type agendaView struct {
 	mode     *widget.RadioGroup
 	body     *fyne.Container
 	entries  []agenda.Entry
+	busy     []agenda.Busy
 	conflict map[string]bool
 	list     *widget.List
 	selected int
@@ -77,16 +80,33 @@ func newAgendaView(u *UI) *agendaView {
 	book := widget.NewButtonWithIcon(u.t("Nouveau rendez-vous", "New appointment"), theme.ContentAddIcon(), v.bookDialog)
 	book.Importance = widget.HighImportance
 	exportBtn := widget.NewButtonWithIcon(u.t("Exporter (.ics)", "Export (.ics)"), theme.DownloadIcon(), func() { v.exportICS("") })
+	importBtn := widget.NewButtonWithIcon(u.t("Importer", "Import"), theme.UploadIcon(), func() {
+		d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+			if err != nil || rc == nil {
+				return
+			}
+			path := rc.URI().Path()
+			rc.Close()
+			v.importICS(path)
+		}, u.win)
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".ics"}))
+		d.Show()
+	})
 
-	v.list = widget.NewList(func() int { return len(v.entries) },
+	v.list = widget.NewList(func() int { return len(v.entries) + len(v.busy) },
 		func() fyne.CanvasObject {
 			return widget.NewLabel(u.t("lun. 00/00 00:00–00:00 · NOM Prénom · motif · prévu", "Mon. 00/00 00:00–00:00 · NAME First name · reason · booked"))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
 			if i >= len(v.entries) {
+				if b := i - len(v.entries); b < len(v.busy) {
+					l.SetText(v.busyLine(v.busy[b]))
+					l.Importance = widget.LowImportance
+					l.Refresh()
+				}
 				return
 			}
-			l := o.(*widget.Label)
 			e := v.entries[i]
 			l.SetText(v.line(e))
 			switch {
@@ -119,7 +139,7 @@ func newAgendaView(u *UI) *agendaView {
 	})
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
-	top := container.NewBorder(nil, nil, container.NewHBox(prev, today, next, v.title), container.NewHBox(v.mode, book, exportBtn))
+	top := container.NewBorder(nil, nil, container.NewHBox(prev, today, next, v.title), container.NewHBox(v.mode, book, importBtn, exportBtn))
 	v.body = container.NewStack(v.list)
 	v.content = container.NewBorder(top, container.NewVBox(v.status, container.NewHBox(v.done, v.noShow, v.cancel, v.move, v.openBtn)), nil, nil, v.body)
 	v.mode.SetSelected(v.mode.Options[0])
@@ -172,7 +192,13 @@ func (v *agendaView) refresh() {
 	for _, e := range es {
 		as = append(as, e.Appointment)
 	}
-	v.entries, v.conflict, v.selected = es, agenda.Conflicts(as), -1
+	busy, err := u.p.Busy(context.Background(), from, to)
+	if err != nil {
+		v.status.SetText(u.errText(err))
+		return
+	}
+	v.entries, v.busy, v.conflict, v.selected = es, busy, agenda.Conflicts(as), -1
+	maps.Copy(v.conflict, agenda.BusyConflicts(as, busy))
 	v.list.UnselectAll()
 	v.list.Refresh()
 	booked := 0
@@ -374,4 +400,37 @@ func (v *agendaView) exportICS(dir string) string {
 	}
 	v.status.SetText(u.errText(err))
 	return ""
+}
+
+func (v *agendaView) busyLine(b agenda.Busy) string {
+	u := v.u
+	s := b.Start.In(practice.Paris())
+	text := fmt.Sprintf("%s–%s · %s · %s", s.Format("15:04"), b.End.In(practice.Paris()).Format("15:04"), u.t("indisponible", "busy"), b.Title)
+	if v.week {
+		text = u.dayName(s)[:3] + ". " + s.Format("02/01") + " " + text
+	}
+	return text
+}
+
+// importICS adds another calendar's events as busy slots.
+func (v *agendaView) importICS(path string) {
+	u := v.u
+	f, err := os.Open(path)
+	if err != nil {
+		v.status.SetText(u.errText(err))
+		return
+	}
+	defer f.Close()
+	evs, err := agenda.ReadICS(f, practice.Paris())
+	if err != nil {
+		v.status.SetText(u.t("Fichier iCalendar illisible : ", "Unreadable iCalendar file: ") + err.Error())
+		return
+	}
+	n, err := u.p.ImportBusy(context.Background(), evs)
+	if err != nil {
+		v.status.SetText(u.errText(err))
+		return
+	}
+	v.refresh()
+	v.status.SetText(fmt.Sprintf(u.t("%d créneau(x) indisponible(s) importé(s) (%d déjà connus).", "%d busy slot(s) imported (%d already known)."), n, len(evs)-n))
 }

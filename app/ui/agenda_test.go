@@ -2,6 +2,7 @@ package ui
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,10 @@ func TestAgendaBookMoveCancelAndExport(t *testing.T) {
 	if len(v.entries) != 2 || !strings.Contains(v.title.Text, "Semaine") {
 		t.Errorf("week view %d entries, %q", len(v.entries), v.title.Text)
 	}
+	u.main.open(helene)
+	if u.main.record.appointments == nil || !strings.Contains(texts(u), "absent") {
+		t.Error("the record does not list the patient's appointments")
+	}
 	dir := t.TempDir()
 	path := v.exportICS(dir)
 	raw, err := os.ReadFile(path)
@@ -76,4 +81,30 @@ func search(t *testing.T, u *UI, q string) string {
 		t.Fatalf("no patient for %q", q)
 	}
 	return u.main.results[0].ID
+}
+
+func TestAgendaImportsBusySlotsFromAPhone(t *testing.T) {
+	p := lockedPractice(t)
+	u := newUI(t, p, Options{})
+	unlock(t, u, pass)
+	v := u.main.agenda
+	day := time.Now().AddDate(0, 0, 2)
+	if _, err := v.book(search(t, u, "helene"), day.Format("02/01/2006"), "14:00", 30, "Suivi"); err != nil {
+		t.Fatal(err)
+	}
+	ymd := day.Format("20060102")
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:dentist-1\r\nDTSTART;TZID=Europe/Paris:" + ymd + "T141500\r\nDTEND;TZID=Europe/Paris:" + ymd + "T150000\r\nSUMMARY:Dentiste\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	path := filepath.Join(t.TempDir(), "phone.ics")
+	os.WriteFile(path, []byte(ics), 0o600)
+	v.importICS(path)
+	if len(v.busy) != 1 || len(v.conflict) != 1 || !strings.Contains(v.status.Text, "1 créneau") {
+		t.Fatalf("busy %+v conflicts %v status %q", v.busy, v.conflict, v.status.Text)
+	}
+	v.importICS(path)
+	if len(v.busy) != 1 || !strings.Contains(v.status.Text, "0 créneau") {
+		t.Errorf("imported twice: %+v %q", v.busy, v.status.Text)
+	}
+	if !strings.Contains(v.busyLine(v.busy[0]), "indisponible · Dentiste") {
+		t.Errorf("busy line %q", v.busyLine(v.busy[0]))
+	}
 }

@@ -158,7 +158,7 @@ func (f *consultForm) changed() {
 	if f.timer != nil {
 		f.timer.Stop()
 	}
-	f.timer = time.AfterFunc(800*time.Millisecond, func() { fyne.Do(f.saveDraft) })
+	f.timer = time.AfterFunc(800*time.Millisecond, func() { f.m.u.do(f.saveDraft) })
 }
 
 // saveDraft writes the draft now, if anything changed.

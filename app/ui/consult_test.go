@@ -4,13 +4,18 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 )
 
 func TestConsultationDraftSurvivesALockAndSaves(t *testing.T) {
 	p := lockedPractice(t)
-	u := newUI(t, p, Options{})
+	u := newUI(t, p, Options{IdleLock: 500 * time.Millisecond})
+	locked := make(chan struct{}, 1)
+	p.OnLock(func() { locked <- struct{}{} })
+	calls := make(chan func(), 16) // what timers trigger runs here, on the test's goroutine
+	u.do = func(f func()) { calls <- f }
 	unlock(t, u, pass)
 	m := u.main
 	test.Type(m.search, "martin")
@@ -21,15 +26,26 @@ func TestConsultationDraftSurvivesALockAndSaves(t *testing.T) {
 	if f == nil {
 		t.Fatal("no consultation form")
 	}
-	test.Type(f.reason, "Lombalgie aiguë")
-	test.Type(f.notes, "Douleur depuis trois jours")
+	f.reason.SetText("Lombalgie aiguë")
+	f.notes.SetText("Douleur depuis trois jours")
 	f.bp.SetText("135/85")
 
-	// The idle timeout (or the lock button) locks mid-typing.
-	u.lock()
+	// The practitioner walks away: the idle timeout locks mid-typing.
+	wait := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case fn := <-calls:
+			fn()
+		case <-locked:
+			done = true
+		case <-wait:
+			t.Fatal("the idle timeout did not lock")
+		}
+	}
 	if p.Unlocked() || u.main != nil {
 		t.Fatal("not locked")
 	}
+	u.opts.IdleLock = -1 // no more timeouts while the test goes on
 	unlock(t, u, pass)
 	m = u.main
 	if len(m.draftBtns) != 1 {

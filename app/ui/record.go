@@ -25,6 +25,7 @@ type recordView struct {
 	history       *widget.Card
 	docs          []practice.Document
 	chart         fyne.CanvasObject
+	appointments  *widget.Card
 	consultBtn    *widget.Button
 	notes         []practice.NoteState
 	flags         practice.Flags
@@ -109,6 +110,16 @@ func newRecordView(m *mainScreen, id string) (*recordView, error) {
 	if chart := measuresChart(u, cs); chart != nil {
 		r.chart = chart
 		body.Objects = append(body.Objects[:1], append([]fyne.CanvasObject{chart}, body.Objects[1:]...)...)
+	}
+	if appts, err := u.p.PatientAppointments(ctx, id); err == nil && len(appts) > 0 {
+		var lines []string
+		for i := len(appts) - 1; i >= 0 && len(lines) < 10; i-- {
+			a := appts[i]
+			lines = append(lines, fmt.Sprintf("%s %s · %s · %s", u.dayName(a.Start.In(practice.Paris()))[:3]+".",
+				a.Start.In(practice.Paris()).Format("02/01/2006 15:04"), a.Reason, u.statusName(a.Status)))
+		}
+		r.appointments = widget.NewCard(fmt.Sprintf(u.t("Rendez-vous (%d)", "Appointments (%d)"), len(appts)), "", widget.NewLabel(strings.Join(lines, "\n")))
+		body.Add(r.appointments)
 	}
 	body.Add(r.documentsCard(m))
 	if hist, err := u.p.History(ctx, id); err == nil && len(hist) > 0 {

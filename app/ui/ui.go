@@ -48,6 +48,9 @@ type UI struct {
 	// async runs slow work (unlocking, saving) off the UI goroutine and
 	// then done on it. Tests make it synchronous.
 	async func(work func() error, done func(error))
+	// do runs what timers and jobs trigger on the UI goroutine (fyne.Do);
+	// tests run it on theirs.
+	do func(func())
 
 	idleMu    sync.Mutex
 	idleTimer *time.Timer
@@ -67,7 +70,7 @@ func New(a fyne.App, p *practice.Practice, o Options) *UI {
 	if o.Lang == "" {
 		o.Lang = msg.FR
 	}
-	u := &UI{app: a, p: p, opts: o}
+	u := &UI{app: a, p: p, opts: o, do: fyne.Do}
 	u.async = func(work func() error, done func(error)) {
 		go func() {
 			err := work()
@@ -151,7 +154,7 @@ func (u *UI) showMain() {
 	if u.opts.Jobs {
 		pv := u.main.privacy
 		d, err := jobs.Start(u.p, 7, 0, func(dg jobs.Digest) {
-			fyne.Do(func() {
+			u.do(func() {
 				if u.main != nil && u.main.privacy == pv {
 					pv.showDigest(dg)
 				}
@@ -197,7 +200,7 @@ func (u *UI) touch() {
 		return
 	}
 	u.idleTimer = time.AfterFunc(u.idle, func() {
-		fyne.Do(func() {
+		u.do(func() {
 			if u.main != nil {
 				u.lock()
 			}

@@ -300,12 +300,20 @@ func TestIdleLock(t *testing.T) {
 	p := lockedPractice(t)
 	locked := make(chan struct{})
 	u := newUI(t, p, Options{IdleLock: 50 * time.Millisecond})
+	calls := make(chan func(), 16)
+	u.do = func(f func()) { calls <- f }
 	p.OnLock(func() { close(locked) })
 	unlock(t, u, pass)
-	select {
-	case <-locked:
-	case <-time.After(10 * time.Second):
-		t.Fatal("vault still unlocked 10 s after a 50 ms idle timeout")
+	wait := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case fn := <-calls:
+			fn()
+		case <-locked:
+			done = true
+		case <-wait:
+			t.Fatal("vault still unlocked 10 s after a 50 ms idle timeout")
+		}
 	}
 	if u.unlock == nil || u.main != nil {
 		t.Error("idle lock did not return to the unlock screen")
