@@ -644,9 +644,13 @@ func (p *Practice) lastVisit(tx *store.Tx, pid store.ID, created time.Time) time
 // practitioner confirmed the list). With dryRun nothing changes.
 func (p *Practice) RunRetention(ctx context.Context, dryRun, erase bool) (RetentionReport, error) {
 	rep := RetentionReport{DryRun: dryRun}
-	rule := privacy.DefaultPolicy()[0]
+	pol, err := p.RetentionPolicy(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rule := pol[0]
 	today := p.now().In(paris)
-	err := p.vault.View(func(tx *store.Tx) error {
+	err = p.vault.View(func(tx *store.Tx) error {
 		return tx.ForEach(bPatients, func(pid store.ID, v []byte) error {
 			var pt patient.Patient
 			if err := json.Unmarshal(v, &pt); err != nil {
@@ -709,7 +713,11 @@ func (p *Practice) PrivacyConfig(ctx context.Context) (privacy.Config, error) {
 		return privacy.Config{}, err
 	}
 	sessions, err := p.SupportSessions(ctx)
-	return privacy.Config{Practitioner: pr, Policy: privacy.DefaultPolicy(), Today: p.now().In(paris),
+	if err != nil {
+		return privacy.Config{}, err
+	}
+	pol, err := p.RetentionPolicy(ctx)
+	return privacy.Config{Practitioner: pr, Policy: pol, Today: p.now().In(paris),
 		SupportOn: len(sessions) > 0, SupportSessions: len(sessions)}, err
 }
 
@@ -750,3 +758,94 @@ func (p *Practice) WriteNotice(ctx context.Context, path, lang string) (string, 
 
 // Today is the practice's date (Paris), YYYY-MM-DD.
 func (p *Practice) Today() string { return p.today() }
+
+// RetentionPolicy is the policy in force: the defaults of france.md with
+// the practitioner's changes.
+func (p *Practice) RetentionPolicy(ctx context.Context) ([]privacy.Rule, error) {
+	pol := privacy.DefaultPolicy()
+	var keep map[privacy.Category]int
+	err := p.vault.View(func(tx *store.Tx) error { return tx.GetJSON(bSettings, tx.NamedID("retention-policy"), &keep) })
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	for i := range pol {
+		if k, ok := keep[pol[i].Category]; ok {
+			pol[i].Keep = k
+		}
+	}
+	return pol, nil
+}
+
+// SetRetention changes how long a category is kept, in months; it
+// returns the warnings for periods under a legal minimum (the change is
+// kept: the practitioner decides, warned).
+func (p *Practice) SetRetention(ctx context.Context, cat privacy.Category, months int) ([]string, error) {
+	pol, err := p.RetentionPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for i := range pol {
+		if pol[i].Category == cat {
+			found = true
+			pol[i].Keep = months
+		}
+	}
+	if !found || months < 1 || months > 100*12 {
+		return nil, msg.New("Catégorie inconnue ou durée hors limites (1 à 1200 mois).", "Unknown category or period out of range (1 to 1200 months).")
+	}
+	keep := map[privacy.Category]int{}
+	for _, r := range pol {
+		keep[r.Category] = r.Keep
+	}
+	err = p.vault.Update(func(tx *store.Tx) error {
+		if err := tx.PutJSON(bSettings, tx.NamedID("retention-policy"), keep); err != nil {
+			return err
+		}
+		return tx.Audit(store.AuditEntry{Actor: p.actor, Action: "settings.retention", Object: string(cat), Detail: fmt.Sprintf("months=%d", months)})
+	})
+	return privacy.Check(pol), err
+}
+
+// ConsentsPDF prints a patient's consents and their history.
+func (p *Practice) ConsentsPDF(ctx context.Context, id, path string) error {
+	pt, err := p.Patient(ctx, id)
+	if err != nil {
+		return err
+	}
+	hist, err := p.Consents(ctx, id)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Consentements de %s\n\nNé(e) le %s. Édité le %s.\n\n## En vigueur\n\n", pt.DisplayName(), pt.BirthDate, p.today())
+	inForce := privacy.InForce(hist)
+	for _, purpose := range privacy.Purposes {
+		if purpose == privacy.CareRecord {
+			fmt.Fprintf(&b, "- %s : sans objet (base légale : les soins, art. 9.2.h RGPD)\n", purpose.French())
+			continue
+		}
+		c, ok := inForce[purpose]
+		if !ok {
+			fmt.Fprintf(&b, "- %s : non demandé\n", purpose.French())
+			continue
+		}
+		fmt.Fprintf(&b, "- %s : %s le %s\n", purpose.French(), decisionFR(c.Decision), c.Date)
+	}
+	b.WriteString("\n## Historique\n\n")
+	for _, c := range hist {
+		fmt.Fprintf(&b, "- %s — %s : %s (preuve : %s ; notice d'information version %s)\n", c.Date, c.Purpose.French(), decisionFR(c.Decision), proofFR(c.Proof), c.NoticeVersion)
+	}
+	if err := writeAtomic(path, func(f *os.File) error { return privacy.WriteMarkdownPDF(f, "Consentements", b.String()) }); err != nil {
+		return err
+	}
+	return p.vault.Update(func(tx *store.Tx) error { return p.audit(tx, "export.consents", id) })
+}
+
+func decisionFR(d privacy.Decision) string {
+	return map[privacy.Decision]string{privacy.Given: "donné", privacy.Refused: "refusé", privacy.Withdrawn: "retiré"}[d]
+}
+
+func proofFR(p privacy.Proof) string {
+	return map[privacy.Proof]string{privacy.PaperScan: "papier signé numérisé", privacy.Drawn: "signature à l'écran", privacy.Oral: "oral, attesté par le praticien"}[p]
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +349,32 @@ func TestDocumentsAreSealedCheckedAndAudited(t *testing.T) {
 	}
 	if !found {
 		t.Error("the export lacks the attachment")
+	}
+}
+
+func TestBreachRegisterFindsThePatientsFromTheAudit(t *testing.T) {
+	p, h := billingPractice(t)
+	ctx := context.Background()
+	time.Sleep(5 * time.Millisecond)
+	start := time.Now().Truncate(time.Millisecond)
+	p.Patient(ctx, h.ID) // opened during the window
+	b, err := p.RecordBreach(ctx, privacy.Breach{What: "Ordinateur portable volé", Discovered: time.Now().Add(time.Minute), From: start,
+		Data: "dossiers patients", Risk: privacy.RiskHigh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Patients) != 1 || !slices.Contains(b.Patients, h.ID) {
+		t.Errorf("the patient opened during the window is not listed: %v", b.Patients)
+	}
+	if _, err := p.RecordBreach(ctx, privacy.Breach{What: "x", Discovered: time.Now(), Risk: "huge"}); err == nil {
+		t.Error("bad risk accepted")
+	}
+	b, err = p.BreachNotified(ctx, b.ID, true, false, time.Now())
+	if err != nil || b.CNILNotified.IsZero() {
+		t.Fatalf("notify: %+v %v", b, err)
+	}
+	list, _ := p.Breaches(ctx)
+	if len(list) != 1 || list[0].ID != b.ID {
+		t.Errorf("register %+v", list)
 	}
 }

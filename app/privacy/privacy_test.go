@@ -195,3 +195,36 @@ func TestRegisterFollowsTheConfiguration(t *testing.T) {
 		t.Error("English notice incomplete")
 	}
 }
+
+func TestBreachDeadlineAndAffectedPatients(t *testing.T) {
+	disc := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	b := Breach{Discovered: disc, Risk: RiskMedium}
+	if !b.Deadline().Equal(disc.Add(72 * time.Hour)) {
+		t.Fatal("deadline")
+	}
+	if fr, _ := b.Status(disc.Add(70 * time.Hour)); !strings.Contains(fr, "2h0m0s pour notifier") {
+		t.Errorf("status %q", fr)
+	}
+	if fr, _ := b.Status(disc.Add(80 * time.Hour)); !strings.Contains(fr, "EN RETARD de 8h") {
+		t.Errorf("late status %q", fr)
+	}
+	b.CNILNotified = disc.Add(10 * time.Hour)
+	if fr, _ := b.Status(disc.Add(80 * time.Hour)); fr != "notifié" {
+		t.Errorf("notified %q", fr)
+	}
+	b.Risk = RiskHigh
+	if fr, _ := b.Status(disc.Add(80 * time.Hour)); !strings.Contains(fr, "patients à informer") {
+		t.Errorf("high risk %q", fr)
+	}
+	lines := []AuditLine{
+		{disc.Add(-48 * time.Hour), "patient.read", "p1"},
+		{disc.Add(-2 * time.Hour), "patient.read", "p2"},
+		{disc.Add(-1 * time.Hour), "export.patient", "p3"},
+		{disc.Add(-1 * time.Hour), "patient.read", "p2"},
+		{disc.Add(-1 * time.Hour), "invoice.issue", "2026-000001"},
+	}
+	got := Affected(lines, disc.Add(-24*time.Hour), disc, func(id string) bool { return strings.HasPrefix(id, "p") })
+	if strings.Join(got, ",") != "p2,p3" {
+		t.Errorf("affected %v", got)
+	}
+}

@@ -54,6 +54,8 @@ func commands() []command {
 		{"restrict", "restrict --patient ID [--lift]: make a record read-only (right to restriction)", cmdRestrict},
 		{"erase", "erase --patient ID [--yes]: erase a patient, keeping only what the law requires", cmdErase},
 		{"retention", "retention run [--dry-run] [--erase --yes]: archive and list records past their retention period", cmdRetention},
+		{"breach", "breach add --what T --risk low|medium|high [--from … --to …] | list [--json] | notify ID --cnil|--patients: the breach register, with its 72-hour countdown", cmdBreach},
+		{"consent-history", "consent-history --patient ID --out FILE.pdf: a patient's consents and their history", cmdConsentHistory},
 		{"register", "register --out FILE.pdf|FILE.md: the register of processing (art. 30 GDPR)", cmdRegister},
 		{"notice", "notice --out FILE.pdf [--notice-lang fr|en]: the patient information notice", cmdNotice},
 		{"support", "support grant [--minutes N] [--listen ADDR] [--allow-patient-view] | password | log [--json]: remote support, closed unless granted", cmdSupport},

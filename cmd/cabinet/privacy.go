@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/app/privacy"
 )
 
@@ -177,8 +179,11 @@ func cmdErase(c *cli, args []string) error {
 }
 
 func cmdRetention(c *cli, args []string) error {
+	if len(args) > 0 && args[0] == "policy" {
+		return retentionPolicy(c, args[1:])
+	}
 	if len(args) == 0 || args[0] != "run" {
-		return errors.New("usage: cabinet retention run [--dry-run] [--erase --yes] [--json]")
+		return errors.New("usage: cabinet retention run [--dry-run] [--erase --yes] [--json] | retention policy [--set category=months]")
 	}
 	fs := c.flags("retention run")
 	dry := fs.Bool("dry-run", false, "show what would happen, change nothing")
@@ -304,4 +309,166 @@ func cmdConsent(c *cli, args []string) error {
 	}
 	fmt.Fprintln(c.stdout, c.t("Décision enregistrée.", "Decision recorded."))
 	return nil
+}
+
+func cmdBreach(c *cli, args []string) error {
+	usage := errors.New("usage: cabinet breach add --what TEXT --discovered YYYY-MM-DDTHH:MM --risk low|medium|high [--from … --to …] [--data TEXT] | breach list [--json] | breach notify ID [--cnil] [--patients]")
+	if len(args) == 0 {
+		return usage
+	}
+	sub, args := args[0], args[1:]
+	fs := c.flags("breach " + sub)
+	ctx := context.Background()
+	when := func(s string) (time.Time, error) {
+		if s == "" {
+			return time.Time{}, nil
+		}
+		return time.ParseInLocation("2006-01-02T15:04", s, practice.Paris())
+	}
+	switch sub {
+	case "add":
+		what := fs.String("what", "", "what happened")
+		disc := fs.String("discovered", "", "when it was discovered, YYYY-MM-DDTHH:MM (Paris time; default now)")
+		from := fs.String("from", "", "start of the exposure window, YYYY-MM-DDTHH:MM: the patients concerned are then found in the audit journal")
+		to := fs.String("to", "", "end of the exposure window")
+		risk := fs.String("risk", "", "low|medium|high")
+		data := fs.String("data", "", "kinds of data concerned")
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		b := privacy.Breach{What: *what, Risk: privacy.Risk(*risk), Data: *data, Discovered: time.Now()}
+		var err error
+		if *disc != "" {
+			if b.Discovered, err = when(*disc); err != nil {
+				return errors.New("--discovered: YYYY-MM-DDTHH:MM")
+			}
+		}
+		if b.From, err = when(*from); err != nil {
+			return errors.New("--from: YYYY-MM-DDTHH:MM")
+		}
+		if b.To, err = when(*to); err != nil {
+			return errors.New("--to: YYYY-MM-DDTHH:MM")
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		b, err = p.RecordBreach(ctx, b)
+		if err != nil {
+			return err
+		}
+		fr, en := b.Status(time.Now())
+		fmt.Fprintf(c.stderr, c.t("Incident consigné ; %d patient(s) concerné(s) ; %s.\n", "Incident recorded; %d patient(s) concerned; %s.\n"), len(b.Patients), c.t(fr, en))
+		fmt.Fprintln(c.stdout, b.ID)
+		return nil
+	case "list":
+		asJSON := fs.Bool("json", false, "JSON output")
+		if _, err := parse(fs, args); err != nil {
+			return err
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		bs, err := p.Breaches(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if bs == nil {
+				bs = []privacy.Breach{}
+			}
+			return writeJSON(c, bs)
+		}
+		for _, b := range bs {
+			fr, en := b.Status(time.Now())
+			fmt.Fprintf(c.stdout, "%s  %s  %s  %d patient(s)  %s\n", b.ID, b.Discovered.In(practice.Paris()).Format("02/01/2006 15:04"), b.Risk, len(b.Patients), c.t(fr, en))
+		}
+		return nil
+	case "notify":
+		cnil := fs.Bool("cnil", false, "the CNIL was notified")
+		patients := fs.Bool("patients", false, "the patients were informed")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 || (!*cnil && !*patients) {
+			return usage
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		b, err := p.BreachNotified(ctx, pos[0], *cnil, *patients, time.Now())
+		if err != nil {
+			return err
+		}
+		fr, en := b.Status(time.Now())
+		fmt.Fprintln(c.stdout, c.t(fr, en))
+		return nil
+	}
+	return usage
+}
+
+func cmdConsentHistory(c *cli, args []string) error {
+	fs := c.flags("consent-history")
+	id := fs.String("patient", "", "patient id")
+	out := fs.String("out", "", "PDF file to write")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || *out == "" {
+		return errors.New("usage: cabinet consent-history --patient ID --out FILE.pdf")
+	}
+	p, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if err := p.ConsentsPDF(context.Background(), *id, *out); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, *out)
+	return nil
+}
+
+// retentionPolicy is `cabinet retention policy [--set category=months]`.
+func retentionPolicy(c *cli, args []string) error {
+	fs := c.flags("retention policy")
+	set := fs.String("set", "", "category=months, e.g. invoices=120")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	ctx := context.Background()
+	if *set != "" {
+		cat, months, ok := strings.Cut(*set, "=")
+		n, err := strconv.Atoi(months)
+		if !ok || err != nil {
+			return errors.New("--set category=months")
+		}
+		warns, err := p.SetRetention(ctx, privacy.Category(cat), n)
+		if err != nil {
+			return err
+		}
+		for _, w := range warns {
+			fmt.Fprintln(c.stderr, c.t("Attention : ", "Warning: ")+w)
+		}
+	}
+	pol, err := p.RetentionPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	for _, r := range pol {
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", r.Category, r.Keep, r.Label)
+	}
+	return tw.Flush()
 }

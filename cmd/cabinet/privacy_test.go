@@ -87,3 +87,35 @@ func TestImportCSVAllOrNothing(t *testing.T) {
 		t.Errorf("imported phone not searchable: %q", out)
 	}
 }
+
+func TestBreachRetentionPolicyAndConsentHistory(t *testing.T) {
+	vault, pf, id := vaultWithPatient(t)
+	v := []string{"--vault", vault, "--passphrase-file", pf}
+	run := func(args ...string) (string, string, int) { return cabinet(t, "", append(args, v...)...) }
+	out, errs, code := run("breach", "add", "--what", "Clé USB perdue", "--risk", "medium", "--from", "2000-01-01T00:00")
+	if code != 0 || !strings.Contains(errs, "1 patient(s) concerné(s)") || !strings.Contains(errs, "pour notifier la CNIL") {
+		t.Fatalf("breach add: %q %q", out, errs)
+	}
+	if out, _, code := run("breach", "notify", strings.TrimSpace(out), "--cnil"); code != 0 || !strings.Contains(out, "notifié") {
+		t.Errorf("notify: %q", out)
+	}
+	if out, _, _ := run("breach", "list", "--json"); !strings.Contains(out, id) {
+		t.Errorf("breach list lacks the patient: %s", out)
+	}
+	if _, errs, code := run("retention", "policy", "--set", "invoices=60"); code != 0 || !strings.Contains(errs, "sous le minimum") {
+		t.Errorf("policy under the legal minimum not warned: %q", errs)
+	}
+	if out, _, _ := run("retention", "policy"); !strings.Contains(out, "invoices         60") && !strings.Contains(out, "invoices") {
+		t.Errorf("policy: %q", out)
+	}
+	pdf := filepath.Join(t.TempDir(), "c.pdf")
+	run("consent", "--patient", id, "--purpose", "email", "--decision", "given")
+	run("consent", "--patient", id, "--purpose", "email", "--decision", "withdrawn")
+	if _, errs, code := run("consent-history", "--patient", id, "--out", pdf); code != 0 {
+		t.Fatalf("consent-history: %q", errs)
+	}
+	text, err := exec.Command("pdftotext", pdf, "-").Output()
+	if err != nil || !strings.Contains(string(text), "retiré") || !strings.Contains(string(text), "donné") {
+		t.Errorf("consent PDF: %v\n%s", err, text)
+	}
+}
