@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/cabinet-sante/cabinet/app/jobs"
+	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/app/privacy"
 )
 
@@ -36,6 +37,10 @@ type privacyView struct {
 	result   *widget.Label
 	expired  []string
 	eraseBtn *widget.Button
+
+	breaches  *widget.Label
+	breachBtn *widget.Button
+	policy    *widget.Label
 }
 
 func (u *UI) kindText(k privacy.Kind) string {
@@ -93,8 +98,16 @@ func newPrivacyView(u *UI) *privacyView {
 	v.eraseBtn.Importance = widget.DangerImportance
 	v.eraseBtn.Disable()
 
+	v.breaches = widget.NewLabel("")
+	v.breaches.Wrapping = fyne.TextWrapWord
+	v.breachBtn = widget.NewButtonWithIcon(u.t("Déclarer un incident…", "Record an incident…"), theme.WarningIcon(), v.breachDialog)
+	v.policy = widget.NewLabel("")
+	v.policy.Wrapping = fyne.TextWrapWord
 	docs := widget.NewCard(u.t("Documents et conservation", "Documents and retention"), "",
-		container.NewVBox(widget.NewForm(widget.NewFormItem(u.t("Dossier", "Folder"), v.folder)), register, noticeFR, noticeEN, dry, v.eraseBtn, v.result))
+		container.NewVBox(widget.NewForm(widget.NewFormItem(u.t("Dossier", "Folder"), v.folder)), register, noticeFR, noticeEN, dry, v.eraseBtn, v.result,
+			widget.NewSeparator(), v.policy,
+			widget.NewSeparator(), widget.NewLabelWithStyle(u.t("Violations de données", "Data breaches"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			v.breaches, v.breachBtn))
 	rights := widget.NewCard(u.t("Demandes d'exercice des droits", "Rights requests"),
 		u.t("Ouvrez une demande depuis le dossier du patient.", "Open a request from the patient's record."),
 		container.NewBorder(nil, container.NewHBox(v.answer, v.extend), nil, nil, v.list))
@@ -130,6 +143,30 @@ func (v *privacyView) buttons() {
 }
 
 func (v *privacyView) refresh() {
+	u := v.u
+	if bs, err := u.p.Breaches(context.Background()); err == nil {
+		var lines []string
+		for _, b := range bs {
+			fr, en := b.Status(time.Now())
+			lines = append(lines, fmt.Sprintf("%s · %s · %d patient(s) · %s", b.Discovered.In(practice.Paris()).Format("02/01/2006 15:04"), b.What, len(b.Patients), u.t(fr, en)))
+		}
+		if len(lines) == 0 {
+			lines = append(lines, u.t("Aucun incident consigné.", "No incident recorded."))
+		}
+		v.breaches.SetText(strings.Join(lines, "\n"))
+	}
+	if pol, err := u.p.RetentionPolicy(context.Background()); err == nil {
+		var lines []string
+		for _, r := range pol {
+			lines = append(lines, fmt.Sprintf("%s : %d %s", r.Label, r.Keep, u.t("mois", "months")))
+		}
+		warn := privacy.Check(pol)
+		text := u.t("Durées de conservation (modifiables : cabinet retention policy) :\n", "Retention periods (change with cabinet retention policy):\n") + strings.Join(lines, "\n")
+		if len(warn) > 0 {
+			text += "\n" + u.t("Attention : ", "Warning: ") + strings.Join(warn, " ; ")
+		}
+		v.policy.SetText(text)
+	}
 	reqs, err := v.u.p.Rights(context.Background())
 	if err != nil {
 		v.digest.SetText(v.u.errText(err))
@@ -260,4 +297,44 @@ func (v *privacyView) eraseExpired() {
 			v.eraseBtn.Disable()
 			v.result.SetText(fmt.Sprintf(u.t("%d dossier(s) effacé(s).", "%d record(s) erased."), len(rep.Erased)))
 		}, u.win)
+}
+
+// breachDialog records an incident: what, its risk, and since when data
+// may have been exposed (the patients concerned come from the audit).
+func (v *privacyView) breachDialog() {
+	u := v.u
+	what := widget.NewEntry()
+	risk := widget.NewSelect([]string{u.t("faible (consigner seulement)", "low (record only)"), u.t("moyen (notifier la CNIL)", "medium (notify the CNIL)"),
+		u.t("élevé (CNIL et patients)", "high (CNIL and patients)")}, nil)
+	risk.SetSelectedIndex(1)
+	since := widget.NewSelect([]string{u.t("inconnu", "unknown"), "24 h", u.t("7 jours", "7 days"), u.t("30 jours", "30 days")}, nil)
+	since.SetSelectedIndex(0)
+	dialog.ShowForm(u.t("Déclarer un incident", "Record an incident"), u.t("Consigner", "Record"), u.t("Annuler", "Cancel"),
+		[]*widget.FormItem{
+			widget.NewFormItem(u.t("Ce qui s'est passé", "What happened"), what),
+			widget.NewFormItem(u.t("Risque", "Risk"), risk),
+			widget.NewFormItem(u.t("Exposition depuis", "Exposed for"), since),
+		}, func(ok bool) {
+			if !ok {
+				return
+			}
+			if _, err := v.recordBreach(what.Text, risk.SelectedIndex(), since.SelectedIndex()); err != nil {
+				dialog.ShowError(err, u.win)
+			}
+		}, u.win)
+}
+
+func (v *privacyView) recordBreach(what string, riskIdx, sinceIdx int) (privacy.Breach, error) {
+	u := v.u
+	now := time.Now()
+	b := privacy.Breach{What: what, Discovered: now, Risk: []privacy.Risk{privacy.RiskLow, privacy.RiskMedium, privacy.RiskHigh}[max(riskIdx, 0)]}
+	if d := []time.Duration{0, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}[max(sinceIdx, 0)]; d > 0 {
+		b.From, b.To = now.Add(-d), now
+	}
+	b, err := u.p.RecordBreach(context.Background(), b)
+	if err != nil {
+		return b, errors.New(u.errText(err))
+	}
+	v.refresh()
+	return b, nil
 }

@@ -60,6 +60,13 @@ func TestPrivacyCentreAndRecordActions(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+	b, err := v.recordBreach("Ordinateur volé", 2, 1)
+	if err != nil || b.Risk != privacy.RiskHigh || !strings.Contains(v.breaches.Text, "Ordinateur volé") || !strings.Contains(v.breaches.Text, "pour notifier la CNIL") {
+		t.Errorf("breach: %+v %v %q", b, err, v.breaches.Text)
+	}
+	if !strings.Contains(v.policy.Text, "240 mois") {
+		t.Errorf("policy: %q", v.policy.Text)
+	}
 	v.simulate()
 	if !strings.Contains(v.result.Text, "Simulation : 0 dossier(s) seraient archivés") {
 		t.Errorf("simulation: %q", v.result.Text)
