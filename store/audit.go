@@ -94,8 +94,101 @@ func (b *AuditBreak) Error() string {
 
 // AuditReport is the result of [Vault.VerifyAudit].
 type AuditReport struct {
-	Entries uint64
+	Entries uint64      // sequence number of the last entry
+	Pruned  uint64      // entries removed behind the checkpoint
 	Break   *AuditBreak // nil when the chain is intact
+}
+
+// checkpoint stands in for pruned entries: the chain resumes at Seq from
+// Prev, the MAC of the last pruned entry. Sig, keyed with the audit key,
+// proves the checkpoint was written by a holder of the keys.
+type checkpoint struct {
+	Seq    uint64    `json:"seq"`
+	Prev   []byte    `json:"prev"`
+	Pruned uint64    `json:"pruned"`
+	Before time.Time `json:"before"`
+	Sig    []byte    `json:"sig"`
+}
+
+func (c checkpoint) sign(key []byte) []byte {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], c.Seq)
+	binary.BigEndian.PutUint64(b[8:], c.Pruned)
+	return mac(key, []byte("audit checkpoint"), b[:], c.Prev, []byte(c.Before.UTC().Format(time.RFC3339Nano)))
+}
+
+func (t *Tx) readCheckpoint() (*checkpoint, error) {
+	raw := t.tx.Bucket(metaBucket).Get(auditCPKey)
+	if raw == nil {
+		return nil, nil
+	}
+	pt, err := open(t.k.records, raw, associatedData("meta", auditCPKey))
+	var c checkpoint
+	if err != nil || json.Unmarshal(pt, &c) != nil || !hmac.Equal(c.Sig, c.sign(t.k.audit)) {
+		return nil, corrupt("audit journal", "its checkpoint does not authenticate")
+	}
+	return &c, nil
+}
+
+// PruneAudit removes the entries older than before (the journal's
+// retention period), always keeping the newest, behind a signed
+// checkpoint so that the rest of the chain still verifies. It writes an
+// entry saying how many were pruned and returns that number.
+func (v *Vault) PruneAudit(before time.Time) (uint64, error) {
+	var n uint64
+	err := v.Update(func(tx *Tx) error {
+		head, err := tx.readHead()
+		if err != nil {
+			return err
+		}
+		cp, err := tx.readCheckpoint()
+		if err != nil {
+			return err
+		}
+		b, _ := tx.bucket(auditBucket, false)
+		if b == nil {
+			return nil
+		}
+		var prev []byte
+		var doomed [][]byte
+		c := b.Cursor()
+		for k, raw := c.First(); k != nil; k, raw = c.Next() {
+			seq := binary.BigEndian.Uint64(k)
+			if seq >= head.Seq {
+				break
+			}
+			pt, err := open(tx.k.records, raw, associatedData(auditBucket, k))
+			var e AuditEntry
+			if err != nil || json.Unmarshal(pt, &e) != nil {
+				return corrupt("audit journal", fmt.Sprintf("entry %d does not authenticate", seq))
+			}
+			if !e.Time.Before(before) {
+				break
+			}
+			doomed = append(doomed, append([]byte(nil), k...))
+			prev = e.MAC
+		}
+		if len(doomed) == 0 {
+			return nil
+		}
+		for _, k := range doomed {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = uint64(len(doomed))
+		next := checkpoint{Seq: binary.BigEndian.Uint64(doomed[len(doomed)-1]) + 1, Prev: prev, Pruned: n, Before: before.UTC()}
+		if cp != nil {
+			next.Pruned += cp.Pruned
+		}
+		next.Sig = next.sign(tx.k.audit)
+		body, _ := json.Marshal(next)
+		if err := tx.tx.Bucket(metaBucket).Put(auditCPKey, seal(tx.k.records, body, associatedData("meta", auditCPKey))); err != nil {
+			return err
+		}
+		return tx.Audit(AuditEntry{Action: "audit.prune", Detail: fmt.Sprintf("entries=%d before=%s", n, before.UTC().Format(time.DateOnly))})
+	})
+	return n, err
 }
 
 // VerifyAudit walks the journal from its first entry, checking that each
@@ -129,6 +222,15 @@ func (t *Tx) verifyAudit(fn func(AuditEntry) error) (AuditReport, error) {
 	b, _ := t.bucket(auditBucket, false)
 	var prev []byte
 	var want uint64 = 1
+	cp, err := t.readCheckpoint()
+	if err != nil {
+		rep.Break = &AuditBreak{Seq: 0, Reason: "the checkpoint of pruned entries does not authenticate"}
+		return rep, nil
+	}
+	if cp != nil {
+		want, prev, rep.Pruned = cp.Seq, cp.Prev, cp.Pruned
+		rep.Entries = cp.Seq - 1
+	}
 	if b != nil {
 		c := b.Cursor()
 		for k, raw := c.First(); k != nil; k, raw = c.Next() {

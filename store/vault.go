@@ -33,6 +33,7 @@ var (
 	headerKey    = []byte("header")
 	failBoxKey   = []byte("failbox")
 	auditHeadKey = []byte("chain")
+	auditCPKey   = []byte("chain-checkpoint")
 	bucketsKey   = []byte("buckets")
 	failedBucket = []byte("failed")
 )

@@ -492,3 +492,46 @@ func TestFileShowsNoClearValuesOrBucketNames(t *testing.T) {
 		}
 	}
 }
+
+func TestPrunedAuditStillVerifiesAndCannotBeForged(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	dir := t.TempDir()
+	v, _, err := Create(dir, []byte(testPass), &Options{KDF: &TestKDF, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for i := 0; i < 10; i++ {
+		now = now.Add(24 * time.Hour)
+		v.Update(func(tx *Tx) error { return tx.Audit(AuditEntry{Action: "test.old"}) })
+	}
+	now = now.AddDate(1, 0, 0)
+	for i := 0; i < 3; i++ {
+		v.Update(func(tx *Tx) error { return tx.Audit(AuditEntry{Action: "test.recent"}) })
+	}
+	before, _ := v.VerifyAudit()
+	n, err := v.PruneAudit(now.AddDate(0, -6, 0))
+	if err != nil || n < 10 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	rep, err := v.VerifyAudit()
+	if err != nil || rep.Break != nil || rep.Pruned != n || rep.Entries != before.Entries+1 {
+		t.Fatalf("after pruning: %+v %v (before %+v)", rep, err, before)
+	}
+	var actions []string
+	v.AuditEntries(func(e AuditEntry) error { actions = append(actions, e.Action); return nil })
+	if actions[0] != "test.recent" || actions[len(actions)-1] != "audit.prune" {
+		t.Errorf("kept entries %v", actions)
+	}
+	// Deleting one more entry behind the checkpoint's back is caught.
+	v.db.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{v: v, tx: btx, k: v.keys}
+		b, _ := tx.bucket(auditBucket, false)
+		k, _ := b.Cursor().First()
+		return b.Delete(k)
+	})
+	if rep, _ := v.VerifyAudit(); rep.Break == nil {
+		t.Error("an entry deleted after the checkpoint went unnoticed")
+	}
+}

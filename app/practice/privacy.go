@@ -613,6 +613,9 @@ type RetentionReport struct {
 	Expired  []string `json:"expired"`  // patient ids past their period: to erase after confirmation
 	Erased   []string `json:"erased"`
 	DryRun   bool     `json:"dry_run"`
+	// AuditPruned is how many audit entries older than the journal's
+	// period were removed behind a signed checkpoint.
+	AuditPruned uint64 `json:"audit_pruned"`
 }
 
 // lastVisit is the date of a patient's last consultation or past
@@ -691,6 +694,13 @@ func (p *Practice) RunRetention(ctx context.Context, dryRun, erase bool) (Retent
 			return rep, err
 		}
 		p.index.Remove(id)
+	}
+	for _, r := range pol {
+		if r.Category == privacy.AuditJournal {
+			if rep.AuditPruned, err = p.vault.PruneAudit(privacy.AddMonths(today, -r.Keep)); err != nil {
+				return rep, err
+			}
+		}
 	}
 	if erase {
 		for _, id := range rep.Expired {

@@ -378,3 +378,18 @@ func TestBreachRegisterFindsThePatientsFromTheAudit(t *testing.T) {
 		t.Errorf("register %+v", list)
 	}
 }
+
+func TestRetentionPrunesTheAuditJournalBehindACheckpoint(t *testing.T) {
+	p, h := billingPractice(t)
+	ctx := context.Background()
+	p.Patient(ctx, h.ID)
+	p.now = func() time.Time { return time.Now().AddDate(2, 0, 0) }
+	rep, err := p.RunRetention(ctx, false, false)
+	if err != nil || rep.AuditPruned == 0 {
+		t.Fatalf("retention: %+v %v", rep, err)
+	}
+	ar, err := p.VerifyAudit()
+	if err != nil || ar.Break != nil || ar.Pruned != rep.AuditPruned {
+		t.Fatalf("audit after pruning: %+v %v", ar, err)
+	}
+}

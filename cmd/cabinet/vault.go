@@ -135,6 +135,10 @@ func cmdAudit(c *cli, args []string) error {
 			fmt.Sprintf("journal d'audit rompu à l'entrée %d : %s", rep.Break.Seq, rep.Break.Reason),
 			rep.Break.Error()))
 	}
-	fmt.Fprintf(c.stdout, c.t("Journal d'audit intact : %d entrées vérifiées.\n", "Audit journal intact: %d entries verified.\n"), rep.Entries)
+	fmt.Fprintf(c.stdout, c.t("Journal d'audit intact : %d entrées vérifiées.\n", "Audit journal intact: %d entries verified.\n"), rep.Entries-rep.Pruned)
+	if rep.Pruned > 0 {
+		fmt.Fprintf(c.stdout, c.t("%d entrées plus anciennes que la durée de conservation ont été élaguées derrière un point de contrôle signé.\n",
+			"%d entries older than the retention period were pruned behind a signed checkpoint.\n"), rep.Pruned)
+	}
 	return nil
 }
