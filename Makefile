@@ -8,7 +8,7 @@ DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS   := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 FUZZTIME  ?= 5s
 
-.PHONY: all deps build run test test-go fuzz bench lint staticcheck fmt vet package clean
+.PHONY: all deps build run test test-go fuzz bench lint staticcheck fmt vet package package-linux package-windows smoke clean
 
 all: build
 
@@ -53,8 +53,40 @@ lint: staticcheck
 staticcheck: deps
 	$(GO) run $(STATICCHECK) ./...
 
+APP_VERSION ?= 0.1.0
+APP_BUILD   ?= $(shell git rev-list --count HEAD 2>/dev/null || echo 1)
+FYNE        := $(shell $(GO) env GOPATH)/bin/fyne
+FYNE_TOOLS  := fyne.io/tools/cmd/fyne@v1.7.4
+LINUX_PKG   := dist/cabinet-$(APP_VERSION)-linux-amd64.tar.xz
+
+$(FYNE):
+	$(GO) install $(FYNE_TOOLS)
+
+# Linux .tar.xz (desktop entry, icon, installable into a prefix) and .deb,
+# then the Windows .exe, signed and verified. See packaging/.
+package: package-linux package-windows
+
+package-linux: build $(FYNE)
+	@packaging/deps.sh --package
+	@mkdir -p dist
+	cp packaging/FyneApp.toml cmd/cabinet/FyneApp.toml
+	cd dist && $(FYNE) package --os linux --src ../cmd/cabinet --exe $(CURDIR)/$(BIN) --name Cabinet \
+	  --icon $(CURDIR)/assets/icon-512.png --app-id fr.cabinet-sante.cabinet --app-version $(APP_VERSION) \
+	  --app-build $(APP_BUILD) --release; status=$$?; rm -f ../cmd/cabinet/FyneApp.toml; exit $$status
+	mv dist/Cabinet.tar.xz $(LINUX_PKG)
+	packaging/deb.sh $(LINUX_PKG) $(APP_VERSION) dist/cabinet_$(APP_VERSION)_amd64.deb
+
+package-windows: $(FYNE)
+	@packaging/deps.sh --package
+	@mkdir -p dist
+	FYNE=$(FYNE) packaging/windows.sh $(APP_VERSION) $(APP_BUILD) dist
+
+# Installs the Linux package into a temporary prefix and runs it.
+smoke: package-linux
+	packaging/smoke.sh $(LINUX_PKG) dist/smoke.png
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -8,6 +8,7 @@ for a in "$@"; do
   case $a in
     --gui-test) pkgs+=(xvfb imagemagick poppler-utils xauth) ;;
     --ci) pkgs+=(openssh-client openssh-server python3) ;;
+    --package) pkgs+=(gcc-mingw-w64-x86-64 osslsigncode xz-utils openssl xvfb imagemagick) ;;
   esac
 done
 missing=()

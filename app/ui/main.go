@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -34,6 +35,7 @@ type mainScreen struct {
 
 	newBtn, lockBtn *widget.Button
 	importBtn       *widget.Button
+	aboutBtn        *widget.Button
 	detail          *fyne.Container // right pane: record, form or welcome
 
 	record    *recordView
@@ -96,9 +98,10 @@ func newMainScreen(u *UI) *mainScreen {
 	m.newBtn = widget.NewButtonWithIcon(u.t("Nouveau patient", "New patient"), theme.ContentAddIcon(), func() { m.edit(nil) })
 	m.newBtn.Importance = widget.HighImportance
 	m.lockBtn = widget.NewButtonWithIcon(u.t("Verrouiller", "Lock"), theme.LogoutIcon(), u.lock)
+	m.aboutBtn = widget.NewButtonWithIcon("", theme.InfoIcon(), func() { dialog.ShowInformation(u.t("À propos de Cabinet", "About Cabinet"), u.about(), u.win) })
 
 	title := widget.NewLabelWithStyle("Cabinet", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	top := container.NewBorder(nil, nil, title, container.NewHBox(m.newBtn, m.lockBtn))
+	top := container.NewBorder(nil, nil, title, container.NewHBox(m.newBtn, m.lockBtn, m.aboutBtn))
 	m.importBtn = widget.NewButtonWithIcon(u.t("Importer…", "Import…"), theme.UploadIcon(), m.importDialog)
 	m.importBtn.Importance = widget.LowImportance
 	left := container.NewBorder(container.NewVBox(m.search, container.NewBorder(nil, nil, nil, m.importBtn, m.count)), nil, nil, nil, m.list)
@@ -351,4 +354,15 @@ func isoDate(s string) string {
 		return t.Format(time.DateOnly)
 	}
 	return s
+}
+
+// about is the About text: the version to read out to support, and where
+// the data lives.
+func (u *UI) about() string {
+	v := u.opts.Version
+	if v == "" {
+		v = "dev"
+	}
+	return fmt.Sprintf(u.t("Cabinet %s\ncommit %s, construit le %s\n\nCoffre : %s\nLicence MIT.", "Cabinet %s\ncommit %s, built %s\n\nVault: %s\nMIT licence."),
+		v, u.opts.Commit, u.opts.Built, u.p.Dir())
 }

@@ -119,7 +119,10 @@ func newSettingsView(u *UI) *settingsView {
 		v.prefsStatus.Importance = widget.SuccessImportance
 		v.prefsStatus.SetText(u.t("Préférences enregistrées (la langue s'applique au prochain démarrage).", "Preferences saved (the language applies at the next start)."))
 	})
-	prefs := widget.NewCard(u.t("Préférences", "Preferences"), "", container.NewVBox(widget.NewForm(
+	where := widget.NewLabel(u.t("Emplacement du coffre : ", "Vault location: ") + u.p.Dir() +
+		u.t("\n(pour un autre emplacement : cabinet --vault DOSSIER, ou la variable CABINET_VAULT)", "\n(another location: cabinet --vault FOLDER, or the CABINET_VAULT variable)"))
+	where.Wrapping = fyne.TextWrapWord
+	prefs := widget.NewCard(u.t("Préférences", "Preferences"), "", container.NewVBox(where, widget.NewForm(
 		widget.NewFormItem(u.t("Verrouillage après", "Lock after"), v.idle),
 		widget.NewFormItem(u.t("Langue", "Language"), v.lang),
 		widget.NewFormItem(u.t("Sauvegarde quotidienne", "Daily backup"), v.backupHour),

@@ -34,8 +34,11 @@ type Options struct {
 	// Jobs runs the daily duties (retention, rights reminders) while the
 	// vault is unlocked.
 	Jobs bool
-	// Version is Cabinet's version, for support logs.
-	Version string
+	// Version, Commit and Built describe the build, for support logs and
+	// the About dialog.
+	Version, Commit, Built string
+	// VaultDir is where the vault lives, shown in Settings.
+	VaultDir string
 }
 
 // UI is the main window and its screens.
@@ -109,7 +112,7 @@ func New(a fyne.App, p *practice.Practice, o Options) *UI {
 }
 
 // Icon is the application icon.
-var Icon = fyne.NewStaticResource("cabinet.svg", assets.IconSVG)
+var Icon = fyne.NewStaticResource("cabinet.png", assets.IconPNG)
 
 // Window is the main window.
 func (u *UI) Window() fyne.Window { return u.win }

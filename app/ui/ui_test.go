@@ -450,3 +450,15 @@ func TestHomeShowsTodayAndWhatNeedsAttention(t *testing.T) {
 		t.Errorf("fresh backup still flagged: %q", m.attention.Text)
 	}
 }
+
+func TestAboutShowsTheVersionToReadOutToSupport(t *testing.T) {
+	p := lockedPractice(t)
+	u := newUI(t, p, Options{Version: "1.2.3", Commit: "abc1234", Built: "2026-11-26"})
+	unlock(t, u, pass)
+	a := u.about()
+	for _, want := range []string{"Cabinet 1.2.3", "abc1234", "2026-11-26", p.Dir()} {
+		if !strings.Contains(a, want) {
+			t.Errorf("about lacks %q: %q", want, a)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func runGUI(args []string) int {
 		l = msg.EN
 	}
 	a := fyneapp.NewWithID("fr.cabinet-sante.cabinet")
-	o := ui.Options{Lang: l, DemoHint: *hint, Jobs: true, Version: version}
+	o := ui.Options{Lang: l, DemoHint: *hint, Jobs: true, Version: version, Commit: commit, Built: date, VaultDir: *vault}
 	switch {
 	case *idle == 0:
 		o.IdleLock = -1 // never
