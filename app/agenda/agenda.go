@@ -139,13 +139,10 @@ type Event struct {
 	Summary string
 }
 
-// maxEvents bounds an import.
-const maxEvents = 100_000
-
-// ReadICS reads the VEVENTs of an iCalendar file: UTC, floating (read in
-// loc) and TZID=Europe/Paris times, and all-day events are skipped.
-// Lines are unfolded. It returns an error naming the first bad line.
-func ReadICS(r io.Reader, loc *time.Location) ([]Event, error) {
+// UnfoldLines reads the content lines of an iCalendar or vCard file,
+// joining folded lines (a line starting with a space or tab continues the
+// previous one: RFC 5545 §3.1, RFC 6350 §3.2).
+func UnfoldLines(r io.Reader) ([]string, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	var lines []string
@@ -157,7 +154,18 @@ func ReadICS(r io.Reader, loc *time.Location) ([]Event, error) {
 		}
 		lines = append(lines, l)
 	}
-	if err := sc.Err(); err != nil {
+	return lines, sc.Err()
+}
+
+// maxEvents bounds an import.
+const maxEvents = 100_000
+
+// ReadICS reads the VEVENTs of an iCalendar file: UTC, floating (read in
+// loc) and TZID=Europe/Paris times, and all-day events are skipped.
+// Lines are unfolded. It returns an error naming the first bad line.
+func ReadICS(r io.Reader, loc *time.Location) ([]Event, error) {
+	lines, err := UnfoldLines(r)
+	if err != nil {
 		return nil, err
 	}
 	if len(lines) == 0 || !strings.EqualFold(strings.TrimSpace(lines[0]), "BEGIN:VCALENDAR") {

@@ -5,7 +5,6 @@
 package importer
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cabinet-sante/cabinet/app/agenda"
 	"github.com/cabinet-sante/cabinet/app/patient"
 )
 
@@ -204,18 +204,8 @@ func Errors(rows []Row) int {
 // ReadVCards reads the contacts of a vCard file (3.0 or 4.0): N or FN,
 // BDAY, TEL, EMAIL, ADR, NOTE, GENDER.
 func ReadVCards(r io.Reader, now time.Time) ([]Row, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	var lines []string
-	for sc.Scan() {
-		l := strings.TrimRight(sc.Text(), "\r")
-		if (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) && len(lines) > 0 {
-			lines[len(lines)-1] += l[1:]
-			continue
-		}
-		lines = append(lines, l)
-	}
-	if err := sc.Err(); err != nil {
+	lines, err := agenda.UnfoldLines(r)
+	if err != nil {
 		return nil, err
 	}
 	var out []Row

@@ -14,8 +14,7 @@ func TestConsultationDraftSurvivesALockAndSaves(t *testing.T) {
 	u := newUI(t, p, Options{IdleLock: 500 * time.Millisecond})
 	locked := make(chan struct{}, 1)
 	p.OnLock(func() { locked <- struct{}{} })
-	calls := make(chan func(), 16) // what timers trigger runs here, on the test's goroutine
-	u.do = func(f func()) { calls <- f }
+	calls := onTestGoroutine(u)
 	unlock(t, u, pass)
 	m := u.main
 	test.Type(m.search, "martin")
@@ -31,17 +30,7 @@ func TestConsultationDraftSurvivesALockAndSaves(t *testing.T) {
 	f.bp.SetText("135/85")
 
 	// The practitioner walks away: the idle timeout locks mid-typing.
-	wait := time.After(10 * time.Second)
-	for done := false; !done; {
-		select {
-		case fn := <-calls:
-			fn()
-		case <-locked:
-			done = true
-		case <-wait:
-			t.Fatal("the idle timeout did not lock")
-		}
-	}
+	pumpUntil(t, calls, locked, "the idle timeout did not lock")
 	if p.Unlocked() || u.main != nil {
 		t.Fatal("not locked")
 	}

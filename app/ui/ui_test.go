@@ -300,21 +300,10 @@ func TestIdleLock(t *testing.T) {
 	p := lockedPractice(t)
 	locked := make(chan struct{})
 	u := newUI(t, p, Options{IdleLock: 50 * time.Millisecond})
-	calls := make(chan func(), 16)
-	u.do = func(f func()) { calls <- f }
+	calls := onTestGoroutine(u)
 	p.OnLock(func() { close(locked) })
 	unlock(t, u, pass)
-	wait := time.After(10 * time.Second)
-	for done := false; !done; {
-		select {
-		case fn := <-calls:
-			fn()
-		case <-locked:
-			done = true
-		case <-wait:
-			t.Fatal("vault still unlocked 10 s after a 50 ms idle timeout")
-		}
-	}
+	pumpUntil(t, calls, locked, "vault still unlocked 10 s after a 50 ms idle timeout")
 	if u.unlock == nil || u.main != nil {
 		t.Error("idle lock did not return to the unlock screen")
 	}
@@ -459,6 +448,30 @@ func TestAboutShowsTheVersionToReadOutToSupport(t *testing.T) {
 	for _, want := range []string{"Cabinet 1.2.3", "abc1234", "2026-11-26", p.Dir()} {
 		if !strings.Contains(a, want) {
 			t.Errorf("about lacks %q: %q", want, a)
+		}
+	}
+}
+
+// onTestGoroutine makes what timers and jobs trigger run on the test's
+// goroutine, through the returned channel (see pumpUntil).
+func onTestGoroutine(u *UI) chan func() {
+	calls := make(chan func(), 16)
+	u.do = func(f func()) { calls <- f }
+	return calls
+}
+
+// pumpUntil runs the queued UI calls until done is signalled.
+func pumpUntil(t *testing.T, calls chan func(), done <-chan struct{}, timeout string) {
+	t.Helper()
+	wait := time.After(10 * time.Second)
+	for {
+		select {
+		case fn := <-calls:
+			fn()
+		case <-done:
+			return
+		case <-wait:
+			t.Fatal(timeout)
 		}
 	}
 }
