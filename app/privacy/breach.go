@@ -20,9 +20,10 @@ type Breach struct {
 	ID               string    `json:"id"`
 	What             string    `json:"what"`
 	Discovered       time.Time `json:"discovered"`
-	From, To         time.Time `json:"from,omitzero"` // the window during which data may have been exposed
-	Data             string    `json:"data"`          // kinds of data concerned
-	Patients         []string  `json:"patients"`      // ids of the patients concerned
+	From             time.Time `json:"from,omitzero"` // the window during which data may have been exposed
+	To               time.Time `json:"to,omitzero"`
+	Data             string    `json:"data"`     // kinds of data concerned
+	Patients         []string  `json:"patients"` // ids of the patients concerned
 	Risk             Risk      `json:"risk"`
 	CNILNotified     time.Time `json:"cnil_notified,omitzero"`
 	PatientsInformed time.Time `json:"patients_informed,omitzero"`
