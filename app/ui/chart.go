@@ -23,11 +23,10 @@ type point struct {
 
 // series is a named line of the chart.
 type series struct {
-	name  string
-	col   color.Color
-	pts   []point
-	unit  string
-	scale float64
+	name string
+	col  color.Color
+	pts  []point
+	unit string
 }
 
 // measureSeries extracts weight and blood pressure over time.
