@@ -46,3 +46,8 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
 
 func corrupt(where, why string) error { return &CorruptError{Where: where, Why: why} }
+
+// ErrDiskFull: a write failed for lack of space (or quota, or file-size
+// limit). Nothing committed is lost; the write can be retried once space
+// is freed.
+var ErrDiskFull = errors.New("the disk is full")

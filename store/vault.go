@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -294,8 +295,11 @@ func classifyFSError(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("%w: %v", ErrReadOnly, err)
-	case errors.Is(err, syscall.ENOSPC):
-		return fmt.Errorf("the disk is full: %w", err)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EFBIG), errors.Is(err, syscall.EDQUOT),
+		// bbolt wraps some errors with %s: match their text too.
+		err != nil && (strings.Contains(err.Error(), syscall.ENOSPC.Error()) || strings.Contains(err.Error(), syscall.EFBIG.Error()) ||
+			strings.Contains(err.Error(), syscall.EDQUOT.Error())):
+		return fmt.Errorf("%w: %v", ErrDiskFull, err)
 	}
 	return err
 }

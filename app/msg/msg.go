@@ -90,7 +90,7 @@ func Text(err error, lang Lang) string {
 			"The vault folder cannot be written: check its permissions or the disk.")
 	case errors.Is(err, store.ErrBadID):
 		return pick("Identifiant invalide (32 caractères hexadécimaux attendus).", "Invalid id (32 hexadecimal characters expected).")
-	case strings.Contains(err.Error(), "disk is full"), strings.Contains(err.Error(), "no space left"):
+	case errors.Is(err, store.ErrDiskFull), strings.Contains(err.Error(), "no space left"):
 		return pick("Le disque est plein : libérez de la place puis recommencez. Rien n'a été perdu.",
 			"The disk is full: free some space and try again. Nothing was lost.")
 	}
