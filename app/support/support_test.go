@@ -311,3 +311,38 @@ func TestConsoleLogsAndConfig(t *testing.T) {
 		t.Error("support's config change not audited with its name")
 	}
 }
+
+func TestDroppedConnectionKeepsTheLogAndTheGrant(t *testing.T) {
+	p, _ := unlocked(t)
+	g, pw := grant(t, p, Options{})
+	c, err := ssh.Dial("tcp", g.Addr(), &ssh.ClientConfig{User: "support", Auth: []ssh.AuthMethod{ssh.Password(pw)},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := c.NewSession()
+	s.RequestPty("xterm", 40, 120, ssh.TerminalModes{})
+	in, _ := s.StdinPipe()
+	var out bytes.Buffer
+	s.Stdout = &out
+	s.Shell()
+	in.Write([]byte("Zoé Réseau (Support)\rstatus\r"))
+	deadline := time.Now().Add(10 * time.Second)
+	for len(g.Log().Commands) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.Conn.Close() // the network drops: no exit, no description
+	time.Sleep(100 * time.Millisecond)
+	l := g.Log()
+	if l.Person != "Zoé Réseau (Support)" || len(l.Commands) != 1 || l.Commands[0].Command != "status" {
+		t.Fatalf("log after the drop: %+v", l)
+	}
+	// The grant survives: the practitioner issues another password.
+	if err := login(g.Addr(), g.NewPassword()); err != nil {
+		t.Errorf("the grant did not survive a dropped connection: %v", err)
+	}
+	ls, _ := p.SupportSessions(context.Background())
+	if len(ls) != 1 || len(ls[0].Commands) != 1 {
+		t.Errorf("stored log %+v", ls)
+	}
+}
