@@ -42,17 +42,34 @@ var ErrDocumentTooLarge = msg.New(fmt.Sprintf("Fichier trop volumineux : %d Mo a
 var ErrDocumentType = msg.New("Seuls les PDF et les images (JPEG, PNG, GIF, WebP) peuvent être joints.",
 	"Only PDFs and images (JPEG, PNG, GIF, WebP) can be attached.")
 
-// AddDocument attaches a file to a patient.
+// AddDocument attaches a file to a patient (and one of their
+// consultations when consultationID is set).
 func (p *Practice) AddDocument(ctx context.Context, patientID, consultationID, name string, data []byte) (Document, error) {
+	var d Document
+	if len(data) == 0 {
+		return d, msg.New("Le fichier est vide.", "The file is empty.")
+	}
+	err := p.vault.Update(func(tx *store.Tx) error {
+		var err error
+		if d, err = p.addDocumentTx(tx, patientID, name, data); err != nil || consultationID == "" {
+			return err
+		}
+		d.ConsultationID = consultationID
+		return tx.PutJSON(bDocuments, mustID(d.ID), d)
+	})
+	return d, err
+}
+
+func mustID(s string) store.ID { id, _ := store.ParseID(s); return id }
+
+// addDocumentTx checks and stores a document within tx.
+func (p *Practice) addDocumentTx(tx *store.Tx, patientID, name string, data []byte) (Document, error) {
 	var d Document
 	if len(data) > MaxDocument {
 		return d, ErrDocumentTooLarge
 	}
-	if len(data) == 0 {
-		return d, msg.New("Le fichier est vide.", "The file is empty.")
-	}
 	kind := sniff(data)
-	if kind == "" {
+	if kind == "" || len(data) == 0 {
 		return d, ErrDocumentType
 	}
 	pid, err := parseID(patientID)
@@ -60,9 +77,8 @@ func (p *Practice) AddDocument(ctx context.Context, patientID, consultationID, n
 		return d, err
 	}
 	id := store.NewID()
-	d = Document{ID: id.String(), PatientID: patientID, ConsultationID: consultationID, Name: filepath.Base(name), Type: kind,
-		Size: len(data), Added: p.now().UTC()}
-	err = p.vault.Update(func(tx *store.Tx) error {
+	d = Document{ID: id.String(), PatientID: patientID, Name: filepath.Base(name), Type: kind, Size: len(data), Added: p.now().UTC()}
+	err = func() error {
 		if err := p.requirePatient(tx, pid); err != nil {
 			return err
 		}
@@ -81,7 +97,7 @@ func (p *Practice) AddDocument(ctx context.Context, patientID, consultationID, n
 			return err
 		}
 		return p.audit(tx, "document.add", d.ID)
-	})
+	}()
 	return d, err
 }
 

@@ -58,6 +58,7 @@ func commands() []command {
 		{"consent-history", "consent-history --patient ID --out FILE.pdf: a patient's consents and their history", cmdConsentHistory},
 		{"register", "register --out FILE.pdf|FILE.md: the register of processing (art. 30 GDPR)", cmdRegister},
 		{"notice", "notice --out FILE.pdf [--notice-lang fr|en]: the patient information notice", cmdNotice},
+		{"mail", "mail configure --host H --user U --password-file F [--starttls] [--ca-file F] | check | intake [--json] | list [--intake]: take in the mailbox (IMAP)", cmdMail},
 		{"support", "support grant [--minutes N] [--listen ADDR] [--allow-patient-view] | password | log [--json]: remote support, closed unless granted", cmdSupport},
 		{"audit", "audit verify|list: check or list the audit journal", cmdAudit},
 		{"passwd", "passwd --vault DIR: change the passphrase (old then new, one per line on stdin)", cmdPasswd},
