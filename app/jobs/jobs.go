@@ -1,7 +1,8 @@
-// Package jobs runs Cabinet's daily duties while the vault is unlocked:
-// the retention job (archive records past their active period, list those
-// past their whole period for the practitioner to confirm) and the
-// reminder of rights requests due soon or overdue. It is an adapter: it
+// Package jobs runs Cabinet's scheduled duties while the vault is
+// unlocked: the retention job (archive records past their active period,
+// list those past their whole period for the practitioner to confirm),
+// the reminder of rights requests due soon or overdue, daily backups, and
+// the mail intake every 15 minutes when a mailbox is set up. It is an adapter: it
 // owns the scheduler (gocron), the use cases stay in app/practice.
 package jobs
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/go-co-op/gocron/v2"
 
+	"github.com/cabinet-sante/cabinet/app/mail"
 	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/app/privacy"
 )
@@ -53,6 +55,16 @@ func Start(p *practice.Practice, hour, minute uint, notify func(Digest)) (*Daily
 	}
 	if _, err := s.NewJob(gocron.OneTimeJob(gocron.OneTimeJobStartImmediately()), gocron.NewTask(d.Run)); err != nil {
 		return nil, err
+	}
+	// The mailbox, every quarter of an hour, when the practitioner set it up.
+	if _, on, err := p.MailAccount(context.Background()); err == nil && on {
+		if _, err := s.NewJob(gocron.DurationJob(15*time.Minute), gocron.NewTask(func() {
+			if p.Unlocked() {
+				mail.Intake(context.Background(), p, nil)
+			}
+		}), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
+			return nil, err
+		}
 	}
 	if cfg, err := p.Config(context.Background()); err == nil {
 		if h, err := strconv.Atoi(cfg[practice.CfgBackupHour]); err == nil && h >= 0 {

@@ -279,3 +279,37 @@ func FuzzReadXDM(f *testing.F) {
 		}
 	})
 }
+
+func TestIntakeListAssignAndRightsRequest(t *testing.T) {
+	user, port, ca := server(t)
+	p, h := practiceWithMail(t, port, ca)
+	ctx := context.Background()
+	deliver(t, user, strings.Replace(fromStranger, "Résultats disponibles.", "Je souhaite exercer mon droit à l'effacement.", 1))
+	if _, err := Intake(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	intake, _ := p.MailMessages(ctx, true)
+	if len(intake) != 1 || intake[0].RightsKind != privacy.Erasure {
+		t.Fatalf("intake %+v", intake)
+	}
+	if _, err := p.OpenRightFromMail(ctx, intake[0].ID, ""); err == nil {
+		t.Error("a request opened from a message filed nowhere")
+	}
+	if _, err := p.AssignMail(ctx, intake[0].ID, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.OpenRightFromMail(ctx, intake[0].ID, "")
+	if err != nil || r.Kind != privacy.Erasure || r.PatientID != h.ID || r.Channel != "e-mail" || r.Due == "" {
+		t.Fatalf("request %+v %v", r, err)
+	}
+	if left, _ := p.MailMessages(ctx, true); len(left) != 0 {
+		t.Errorf("assigned message still in the intake list")
+	}
+	all, _ := p.MailMessages(ctx, false)
+	if err := p.DiscardMail(ctx, all[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ = p.MailMessages(ctx, false); len(all) != 0 {
+		t.Error("discarded message kept")
+	}
+}

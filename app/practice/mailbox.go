@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cabinet-sante/cabinet/app/msg"
 	"github.com/cabinet-sante/cabinet/app/patient"
 	"github.com/cabinet-sante/cabinet/app/privacy"
 	"github.com/cabinet-sante/cabinet/store"
@@ -163,4 +164,87 @@ func (p *Practice) MailMessages(ctx context.Context, intake bool) ([]MailMessage
 	})
 	slices.SortFunc(out, func(a, b MailMessage) int { return b.Date.Compare(a.Date) })
 	return out, err
+}
+
+func (p *Practice) updateMail(id string, fn func(tx *store.Tx, m *MailMessage) error) (MailMessage, error) {
+	var m MailMessage
+	key, err := store.ParseID(id)
+	if err != nil {
+		return m, ErrNotFound
+	}
+	err = p.vault.Update(func(tx *store.Tx) error {
+		if err := tx.GetJSON(bMail, key, &m); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if err := fn(tx, &m); err != nil {
+			return err
+		}
+		return tx.PutJSON(bMail, key, m)
+	})
+	return m, err
+}
+
+// AssignMail files a message of the intake list in a patient's record.
+func (p *Practice) AssignMail(ctx context.Context, id, patientID string) (MailMessage, error) {
+	pid, err := parseID(patientID)
+	if err != nil {
+		return MailMessage{}, err
+	}
+	return p.updateMail(id, func(tx *store.Tx, m *MailMessage) error {
+		if err := p.requirePatient(tx, pid); err != nil {
+			return err
+		}
+		m.PatientID = patientID
+		return p.audit(tx, "mail.assign", m.ID)
+	})
+}
+
+// DiscardMail deletes the local copy of a message (the mailbox keeps its
+// own).
+func (p *Practice) DiscardMail(ctx context.Context, id string) error {
+	key, err := store.ParseID(id)
+	if err != nil {
+		return ErrNotFound
+	}
+	return p.vault.Update(func(tx *store.Tx) error {
+		if err := tx.Delete(bMail, key); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		return p.audit(tx, "mail.discard", id)
+	})
+}
+
+// OpenRightFromMail opens the rights request a message asked for, dated
+// the day it was received; the message must be filed in a record.
+func (p *Practice) OpenRightFromMail(ctx context.Context, id string, kind privacy.Kind) (privacy.Request, error) {
+	var r privacy.Request
+	m, err := p.updateMail(id, func(tx *store.Tx, m *MailMessage) error { return nil })
+	if err != nil {
+		return r, err
+	}
+	if m.PatientID == "" {
+		return r, msg.New("Rattachez d'abord le message à un patient.", "File the message in a patient's record first.")
+	}
+	if kind == "" {
+		kind = m.RightsKind
+	}
+	if kind == "" {
+		kind = privacy.Access
+	}
+	received := m.Date
+	if received.IsZero() {
+		received = m.Received
+	}
+	r, err = p.OpenRight(ctx, privacy.Request{PatientID: m.PatientID, Kind: kind, Received: received.In(paris).Format(time.DateOnly), Channel: "e-mail"})
+	if err != nil {
+		return r, err
+	}
+	_, err = p.updateMail(id, func(tx *store.Tx, m *MailMessage) error { m.RequestID = r.ID; return nil })
+	return r, err
 }

@@ -21,7 +21,7 @@ func TestEveryVisibleStringHasFrenchAndEnglish(t *testing.T) {
 		"OK": true, "Patients": true, "Agenda": true, "Support": true, "Date": true, "Notes": true, "E-mail": true, "Observations": true,
 		"Profession": true, "Total : ": false, "Consultations (%d)": true, "PDF…": true, "NGAP/CCAM": true, "SHA256:…": true, "75056": true,
 		"1 85 05 78 006 084 91": true, "06 12 34 56 78": true, "prenom.nom@example.fr": true, "XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX": true,
-		"cm": true, "kg": true, "%d patients": true, "1 patient": true, "Documents (%d)": true, "import": true, "Code": true, "120/80": true, "/min": true, "Patient": true, "Confirmation": false, "Version": true, "Type": false}
+		"cm": true, "kg": true, "%d patients": true, "1 patient": true, "Documents (%d)": true, "import": true, "Code": true, "STARTTLS (port 143)": true, "Port": true, "120/80": true, "/min": true, "Patient": true, "Confirmation": false, "Version": true, "Type": false}
 	widgetCalls := map[string]int{"NewLabel": 0, "NewButton": 0, "NewButtonWithIcon": 0, "NewCheck": 0, "SetPlaceHolder": 0,
 		"NewFormItem": 0, "NewCard": 0, "NewTabItemWithIcon": 0, "NewLabelWithStyle": 0, "SetText": 0, "ShowInformation": 0, "ShowConfirm": 0}
 	checked := 0

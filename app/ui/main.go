@@ -53,6 +53,7 @@ type mainScreen struct {
 	settings *settingsView
 	privacy  *privacyView
 	support  *supportView
+	mail     *mailView
 	banner   *fyne.Container // shown on every screen while a support session is open
 }
 
@@ -114,12 +115,14 @@ func newMainScreen(u *UI) *mainScreen {
 	m.settings = newSettingsView(u)
 	m.privacy = newPrivacyView(u)
 	m.support = newSupportView(u)
+	m.mail = newMailView(u)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(u.t("Patients", "Patients"), theme.AccountIcon(), split),
 		container.NewTabItemWithIcon(u.t("Agenda", "Agenda"), theme.CalendarIcon(), m.agenda.content),
 		container.NewTabItemWithIcon(u.t("Notes d'honoraires", "Invoices"), theme.DocumentIcon(), m.invoices.content),
 		container.NewTabItemWithIcon(u.t("Exports comptables", "Accountant exports"), theme.DownloadIcon(), m.exports.content),
 		container.NewTabItemWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), m.privacy.content),
+		container.NewTabItemWithIcon(u.t("Messages", "Mail"), theme.MailComposeIcon(), m.mail.content),
 		container.NewTabItemWithIcon(u.t("Support", "Support"), theme.HelpIcon(), m.support.content),
 		container.NewTabItemWithIcon(u.t("Réglages", "Settings"), theme.SettingsIcon(), m.settings.content),
 	)

@@ -12,7 +12,7 @@ import (
 )
 
 func cmdMail(c *cli, args []string) error {
-	usage := errors.New("usage: cabinet mail configure --host H [--port P] --user U --password-file F [--folder INBOX] [--starttls] [--ca-file F] [--after leave|seen] | mail check | mail intake [--json] | mail list [--intake] [--json]")
+	usage := errors.New("usage: cabinet mail configure --host H [--port P] --user U --password-file F [--folder INBOX] [--starttls] [--ca-file F] [--after leave|seen] | mail check | mail intake [--json] | mail list [--intake] [--json] | mail assign MESSAGE --patient ID | mail rights MESSAGE | mail discard MESSAGE")
 	if len(args) == 0 {
 		return usage
 	}
@@ -58,6 +58,40 @@ func cmdMail(c *cli, args []string) error {
 			return err
 		}
 		fmt.Fprintln(c.stdout, c.t("Compte de messagerie enregistré (mot de passe scellé dans le coffre).", "Mail account saved (password sealed in the vault)."))
+		return nil
+	case "assign", "rights", "discard":
+		pid := fs.String("patient", "", "patient id (assign)")
+		pos, err := parse(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return errors.New("usage: cabinet mail assign MESSAGE --patient ID | mail rights MESSAGE | mail discard MESSAGE")
+		}
+		p, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		switch sub {
+		case "assign":
+			if _, err := p.AssignMail(ctx, pos[0], *pid); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.stdout, c.t("Message classé.", "Message filed."))
+		case "rights":
+			r, err := p.OpenRightFromMail(ctx, pos[0], "")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stderr, c.t("Demande enregistrée : réponse due le %s.\n", "Request recorded: answer due on %s.\n"), r.Due)
+			fmt.Fprintln(c.stdout, r.ID)
+		default:
+			if err := p.DiscardMail(ctx, pos[0]); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.stdout, c.t("Copie locale supprimée.", "Local copy deleted."))
+		}
 		return nil
 	case "check", "intake", "list":
 		asJSON := fs.Bool("json", false, "JSON output")
