@@ -7,7 +7,7 @@ pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev)
 for a in "$@"; do
   case $a in
     --gui-test) pkgs+=(xvfb imagemagick poppler-utils xauth) ;;
-    --ci) pkgs+=(openssh-client openssh-server python3) ;;
+    --ci) pkgs+=(openssh-client openssh-server dovecot-imapd python3) ;;
     --package) pkgs+=(gcc-mingw-w64-x86-64 osslsigncode xz-utils openssl xvfb imagemagick) ;;
   esac
 done
