@@ -46,18 +46,29 @@ const maxXDM = 100 << 20
 // image when the metadata is missing. It refuses archives that expand
 // beyond a bound.
 func ReadXDM(data []byte) ([]practice.MailAttachment, error) {
+	docs, _, err := readXDM(data)
+	return docs, err
+}
+
+// readXDM also returns the patient's INS (a NIR, OID 1.2.250.1.213.1.4.8)
+// when the metadata names it.
+func readXDM(data []byte) ([]practice.MailAttachment, string, error) {
 	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	ins := ""
 	var total int64
 	var out []practice.MailAttachment
 	listed := map[string]bool{}
 	for _, f := range z.File {
 		if strings.EqualFold(path.Base(f.Name), "METADATA.XML") {
-			if uris, err := xdmURIs(f); err == nil {
+			if uris, nir, err := xdmURIs(f); err == nil {
 				for _, u := range uris {
 					listed[path.Join(path.Dir(f.Name), u)] = true
+				}
+				if ins == "" {
+					ins = nir
 				}
 			}
 		}
@@ -72,40 +83,52 @@ func ReadXDM(data []byte) ([]practice.MailAttachment, error) {
 		}
 		total += int64(f.UncompressedSize64)
 		if total > maxXDM {
-			return nil, errors.New("XDM archive expands too much")
+			return nil, "", errors.New("XDM archive expands too much")
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		b, err := io.ReadAll(io.LimitReader(rc, maxXDM))
 		rc.Close()
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, practice.MailAttachment{Name: path.Base(f.Name), Data: b})
 	}
-	return out, nil
+	return out, ins, nil
 }
 
 // xdmURIs reads the document URIs of an XDM METADATA.XML (ebRIM slots
-// named URI).
-func xdmURIs(f *zip.File) ([]string, error) {
+// named URI) and the patient's INS when an identifier carries the NIR OID
+// ("NIR^^^&1.2.250.1.213.1.4.8&ISO").
+func xdmURIs(f *zip.File) ([]string, string, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer rc.Close()
 	dec := xml.NewDecoder(io.LimitReader(rc, 10<<20))
 	var uris []string
+	ins := ""
 	inURI := false
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			return uris, nil
+			return uris, ins, nil
 		}
 		if err != nil {
-			return uris, err
+			return uris, ins, err
+		}
+		if a, ok := tok.(xml.StartElement); ok {
+			for _, at := range a.Attr {
+				if v := at.Value; strings.Contains(v, "1.2.250.1.213.1.4.8") && ins == "" {
+					ins, _, _ = strings.Cut(v, "^")
+				}
+			}
+		}
+		if cd, ok := tok.(xml.CharData); ok && ins == "" && strings.Contains(string(cd), "1.2.250.1.213.1.4.8") {
+			ins, _, _ = strings.Cut(strings.TrimSpace(string(cd)), "^")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:

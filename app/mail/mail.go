@@ -113,7 +113,7 @@ type Report struct {
 }
 
 // Batch is how many messages are fetched at once.
-const Batch = 50
+var Batch = 50
 
 // Intake takes in the new messages. A dropped connection leaves the
 // messages taken so far stored and the position saved: the next run
@@ -129,6 +129,10 @@ func Intake(ctx context.Context, p *practice.Practice, progress func(done, total
 		return rep, err
 	}
 	emails, err := p.PatientsByEmail(ctx)
+	if err != nil {
+		return rep, err
+	}
+	byNIR, err := p.PatientsByNIR(ctx)
 	if err != nil {
 		return rep, err
 	}
@@ -183,6 +187,9 @@ func Intake(ctx context.Context, p *practice.Practice, progress func(done, total
 				continue
 			}
 			msg.PatientID = emails[strings.ToLower(msg.From)]
+			if msg.PatientID == "" && msg.INS != "" {
+				msg.PatientID = byNIR[msg.INS]
+			}
 			msg.RightsKind = DetectRights(msg.Subject + "\n" + msg.Body)
 			if _, err := p.TakeInMail(ctx, msg, atts, st, key); err != nil {
 				return rep, err
@@ -197,8 +204,13 @@ func Intake(ctx context.Context, p *practice.Practice, progress func(done, total
 			if msg.RightsKind != "" {
 				rep.Rights++
 			}
-			if a.After == "seen" {
+			switch {
+			case a.After == "seen":
 				c.Store(imap.UIDSetNum(m.UID), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+			case strings.HasPrefix(a.After, "move:"):
+				if _, err := c.Move(imap.UIDSetNum(m.UID), strings.TrimPrefix(a.After, "move:")).Wait(); err != nil {
+					return rep, &Error{"folder", err}
+				}
 			}
 		}
 		if progress != nil {
@@ -244,9 +256,11 @@ func Parse(raw []byte) (practice.MailMessage, []practice.MailAttachment, string,
 	key := hex.EncodeToString(sum[:16])
 	var atts []practice.MailAttachment
 	var body strings.Builder
-	if err := walk(h.Get("Content-Type"), h.Get("Content-Transfer-Encoding"), msg.Body, &body, &atts, 0); err != nil {
+	x := &xdmInfo{}
+	if err := walk(h.Get("Content-Type"), h.Get("Content-Transfer-Encoding"), msg.Body, &body, &atts, x, 0); err != nil {
 		return m, nil, "", err
 	}
+	m.INS = x.ins
 	m.Body = strings.TrimSpace(body.String())
 	if len(m.Body) > 100_000 {
 		m.Body = m.Body[:100_000]
@@ -256,7 +270,7 @@ func Parse(raw []byte) (practice.MailMessage, []practice.MailAttachment, string,
 
 // walk reads a MIME part: text goes to body, files to atts, XDM zips are
 // unpacked.
-func walk(ctype, cte string, r io.Reader, body *strings.Builder, atts *[]practice.MailAttachment, depth int) error {
+func walk(ctype, cte string, r io.Reader, body *strings.Builder, atts *[]practice.MailAttachment, x *xdmInfo, depth int) error {
 	if depth > 10 {
 		return errors.New("MIME parts nested too deep")
 	}
@@ -281,10 +295,10 @@ func walk(ctype, cte string, r io.Reader, body *strings.Builder, atts *[]practic
 				if err != nil {
 					return err
 				}
-				addAttachment(atts, name, data)
+				addAttachment(atts, x, name, data)
 				continue
 			}
-			if err := walk(part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part, body, atts, depth+1); err != nil {
+			if err := walk(part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part, body, atts, x, depth+1); err != nil {
 				return err
 			}
 		}
@@ -303,13 +317,19 @@ func walk(ctype, cte string, r io.Reader, body *strings.Builder, atts *[]practic
 	return nil
 }
 
-func addAttachment(atts *[]practice.MailAttachment, name string, data []byte) {
+// xdmInfo is what XDM metadata tells about the patient.
+type xdmInfo struct{ ins string }
+
+func addAttachment(atts *[]practice.MailAttachment, x *xdmInfo, name string, data []byte) {
 	if d, err := words.DecodeHeader(name); err == nil {
 		name = d
 	}
 	if strings.HasSuffix(strings.ToLower(name), ".zip") {
-		if docs, err := ReadXDM(data); err == nil && len(docs) > 0 {
+		if docs, ins, err := readXDM(data); err == nil && len(docs) > 0 {
 			*atts = append(*atts, docs...)
+			if x.ins == "" {
+				x.ins = ins
+			}
 			return
 		}
 	}

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -12,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"strconv"
@@ -311,5 +313,103 @@ func TestIntakeListAssignAndRightsRequest(t *testing.T) {
 	}
 	if all, _ = p.MailMessages(ctx, false); len(all) != 0 {
 		t.Error("discarded message kept")
+	}
+}
+
+func xdmZip(t *testing.T, nir string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	w, _ := z.Create("IHE_XDM/SUBSET01/METADATA.XML")
+	w.Write([]byte(`<?xml version="1.0"?><SubmitObjectsRequest><ExtrinsicObject>
+<Slot name="sourcePatientId"><ValueList><Value>` + nir + `^^^&amp;1.2.250.1.213.1.4.8&amp;ISO</Value></ValueList></Slot>
+<Slot name="URI"><ValueList><Value>DOC0001.PDF</Value></ValueList></Slot></ExtrinsicObject></SubmitObjectsRequest>`))
+	w, _ = z.Create("IHE_XDM/SUBSET01/DOC0001.PDF")
+	w.Write([]byte("%PDF-1.4 résultats"))
+	w, _ = z.Create("IHE_XDM/SUBSET01/OTHER.PDF") // not listed: left out
+	w.Write([]byte("%PDF-1.4 autre"))
+	z.Close()
+	return b.Bytes()
+}
+
+func TestMSSanteXDMIsMatchedByINS(t *testing.T) {
+	user, port, ca := server(t)
+	p, _ := practiceWithMail(t, port, ca)
+	ctx := context.Background()
+	jean, err := p.AddPatient(ctx, patient.Patient{BirthName: "Martin", FirstNames: "Jean", BirthDate: "1985-05-12", Sex: patient.Male, NIR: "185057800608491"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipB64 := base64.StdEncoding.EncodeToString(xdmZip(t, "185057800608491"))
+	deliver(t, user, `From: labo@mssante.example.fr
+Subject: Résultats
+Message-ID: <xdm-1@mssante.example.fr>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="z"
+
+--z
+Content-Type: text/plain
+
+Ci-joint.
+--z
+Content-Type: application/zip; name="IHE_XDM.ZIP"
+Content-Disposition: attachment; filename="IHE_XDM.ZIP"
+Content-Transfer-Encoding: base64
+
+`+zipB64+`
+--z--
+`)
+	rep, err := Intake(ctx, p, nil)
+	if err != nil || rep.Routed != 1 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	docs, _ := p.Documents(ctx, jean.ID)
+	if len(docs) != 1 || docs[0].Name != "DOC0001.PDF" {
+		t.Errorf("XDM documents filed: %+v", docs)
+	}
+}
+
+func TestInterruptedIntakeResumesWithoutDuplicates(t *testing.T) {
+	user, port, ca := server(t)
+	p, _ := practiceWithMail(t, port, ca)
+	for i := 0; i < 5; i++ {
+		deliver(t, user, strings.Replace(fromStranger, "lab-1", fmt.Sprintf("lab-%d", i), 1))
+	}
+	old := Batch
+	Batch = 2
+	defer func() { Batch = old }()
+	ctx, cancel := context.WithCancel(context.Background())
+	rep, err := Intake(ctx, p, func(done, total int) {
+		if done >= 2 {
+			cancel() // the connection drops after the first batch
+		}
+	})
+	if err == nil || rep.New != 2 {
+		t.Fatalf("interrupted run %+v %v", rep, err)
+	}
+	rep, err = Intake(context.Background(), p, nil)
+	if err != nil || rep.New != 3 || rep.Duplicate != 0 {
+		t.Fatalf("resumed run %+v %v", rep, err)
+	}
+	if all, _ := p.MailMessages(context.Background(), false); len(all) != 5 {
+		t.Errorf("%d messages stored, want 5", len(all))
+	}
+}
+
+func TestMoveAfterImport(t *testing.T) {
+	user, port, ca := server(t)
+	p, _ := practiceWithMail(t, port, ca)
+	user.Create("Cabinet", nil)
+	ctx := context.Background()
+	a, _, _ := p.MailAccount(ctx)
+	a.After = "move:Cabinet"
+	p.SetMailAccount(ctx, a)
+	deliver(t, user, fromStranger)
+	if _, err := Intake(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := user.Status("INBOX", &imap.StatusOptions{NumMessages: true})
+	if err != nil || *st.NumMessages != 0 {
+		t.Errorf("message not moved out of INBOX: %+v %v", st, err)
 	}
 }

@@ -48,6 +48,7 @@ type MailMessage struct {
 	Documents  []string     `json:"documents,omitempty"` // attachments stored as documents
 	Skipped    []string     `json:"skipped,omitempty"`   // attachments not kept (type), by name
 	RightsKind privacy.Kind `json:"rights_kind,omitempty"`
+	INS        string       `json:"ins,omitempty"`        // the patient's INS from XDM metadata, when present
 	RequestID  string       `json:"request_id,omitempty"` // the rights request opened from it
 	Received   time.Time    `json:"received"`
 }
@@ -247,4 +248,16 @@ func (p *Practice) OpenRightFromMail(ctx context.Context, id string, kind privac
 	}
 	_, err = p.updateMail(id, func(tx *store.Tx, m *MailMessage) error { m.RequestID = r.ID; return nil })
 	return r, err
+}
+
+// PatientsByNIR maps NIRs (the INS matricule) to patient ids.
+func (p *Practice) PatientsByNIR(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	err := p.EachPatient(ctx, func(pt patient.Patient) error {
+		if pt.NIR != "" {
+			out[pt.NIR] = pt.ID
+		}
+		return nil
+	})
+	return out, err
 }

@@ -29,7 +29,7 @@ func cmdMail(c *cli, args []string) error {
 		fs.StringVar(&a.Folder, "folder", "INBOX", "folder to read")
 		fs.BoolVar(&a.StartTLS, "starttls", false, "STARTTLS on port 143 instead of implicit TLS")
 		caFile := fs.String("ca-file", "", "extra CA certificate (PEM) to trust")
-		fs.StringVar(&a.After, "after", "leave", "after import: leave, or seen (mark read); messages are never deleted")
+		fs.StringVar(&a.After, "after", "leave", "after import: leave, seen (mark read) or move:FOLDER; messages are never deleted")
 		if _, err := parse(fs, args); err != nil {
 			return err
 		}
@@ -46,8 +46,8 @@ func cmdMail(c *cli, args []string) error {
 				return err
 			}
 		}
-		if a.After != "leave" && a.After != "seen" {
-			return errors.New("--after: leave or seen")
+		if a.After != "leave" && a.After != "seen" && !(strings.HasPrefix(a.After, "move:") && len(a.After) > 5) {
+			return errors.New("--after: leave, seen or move:FOLDER")
 		}
 		p, err := c.open()
 		if err != nil {
