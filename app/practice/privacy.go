@@ -727,7 +727,11 @@ func (p *Practice) PrivacyConfig(ctx context.Context) (privacy.Config, error) {
 		return privacy.Config{}, err
 	}
 	pol, err := p.RetentionPolicy(ctx)
-	return privacy.Config{Practitioner: pr, Policy: pol, Today: p.now().In(paris),
+	if err != nil {
+		return privacy.Config{}, err
+	}
+	_, mailOn, err := p.MailAccount(ctx)
+	return privacy.Config{Practitioner: pr, Policy: pol, Today: p.now().In(paris), MailOn: mailOn,
 		SupportOn: len(sessions) > 0, SupportSessions: len(sessions)}, err
 }
 
