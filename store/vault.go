@@ -52,6 +52,8 @@ type Options struct {
 	Actor string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	sleep func(time.Duration) // the brute-force delay; tests record it
 }
 
 func (o *Options) withDefaults() Options {
@@ -363,7 +365,7 @@ func (v *Vault) Unlock(passphrase []byte) error {
 	data, err := open(kek, h.ByPassphrase, h.wrapAD("passphrase"))
 	wipe(kek)
 	if err != nil {
-		v.recordFailedUnlock("passphrase")
+		v.failedUnlock("passphrase")
 		return ErrWrongPassphrase
 	}
 	return v.finishUnlock(data, "passphrase")
@@ -381,7 +383,7 @@ func (v *Vault) UnlockWithRecovery(recoveryKey string) error {
 	}
 	secret, err := parseRecoveryKey(recoveryKey)
 	if err != nil {
-		v.recordFailedUnlock("recovery key")
+		v.failedUnlock("recovery key")
 		return err
 	}
 	rkek := recoveryKEK(secret, h.RecoverySalt)
@@ -389,7 +391,7 @@ func (v *Vault) UnlockWithRecovery(recoveryKey string) error {
 	data, err := open(rkek, h.ByRecovery, h.wrapAD("recovery"))
 	wipe(rkek)
 	if err != nil {
-		v.recordFailedUnlock("recovery key")
+		v.failedUnlock("recovery key")
 		return ErrWrongRecoveryKey
 	}
 	return v.finishUnlock(data, "recovery key")
@@ -456,6 +458,43 @@ func (v *Vault) finishUnlock(data []byte, how string) error {
 	v.keys = k
 	v.mu.Unlock()
 	return nil
+}
+
+// UnlockDelay is the wait after the n-th failed unlock since the last
+// success: none for the first two (a typo), then doubling from half a
+// second up to 30 seconds, so that guessing online stays slow even before
+// the key derivation's own cost.
+func UnlockDelay(n int) time.Duration {
+	if n < 3 {
+		return 0
+	}
+	d := 500 * time.Millisecond << min(n-3, 10)
+	return min(d, 30*time.Second)
+}
+
+// failedUnlock records the attempt, then makes the caller wait according
+// to how many attempts failed since the last success (kept in the file, so
+// restarting the program does not reset it).
+func (v *Vault) failedUnlock(how string) {
+	v.recordFailedUnlock(how)
+	n := 0
+	_ = guarded(func() error {
+		return v.db.View(func(tx *bolt.Tx) error {
+			if meta := tx.Bucket(metaBucket); meta != nil {
+				if fb := meta.Bucket(failedBucket); fb != nil {
+					n = fb.Stats().KeyN
+				}
+			}
+			return nil
+		})
+	})
+	if d := UnlockDelay(n); d > 0 {
+		sleep := v.opts.sleep
+		if sleep == nil {
+			sleep = time.Sleep
+		}
+		sleep(d)
+	}
 }
 
 type failedUnlock struct {

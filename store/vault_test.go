@@ -535,3 +535,58 @@ func TestPrunedAuditStillVerifiesAndCannotBeForged(t *testing.T) {
 		t.Error("an entry deleted after the checkpoint went unnoticed")
 	}
 }
+
+func TestFailedUnlocksSlowDownAndSurviveRestarts(t *testing.T) {
+	dir := t.TempDir()
+	v, _, err := Create(dir, testPass, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	var waits []time.Duration
+	o := testOptions()
+	o.sleep = func(d time.Duration) { waits = append(waits, d) }
+	for i := 0; i < 3; i++ {
+		v, err := Open(dir, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Unlock([]byte("wrong one"))
+		v.Unlock([]byte("wrong two"))
+		v.Close() // a restart does not reset the count
+	}
+	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}
+	if len(waits) != len(want) {
+		t.Fatalf("waits %v, want %v", waits, want)
+	}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Fatalf("waits %v, want %v", waits, want)
+		}
+	}
+	if UnlockDelay(100) != 30*time.Second {
+		t.Error("the delay is not capped")
+	}
+	// A success resets the count and the failures reach the audit journal.
+	v, _ = Open(dir, o)
+	defer v.Close()
+	if err := v.Unlock(testPass); err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	v.AuditEntries(func(e AuditEntry) error {
+		if e.Action == "vault.unlock-failed" {
+			failed++
+		}
+		return nil
+	})
+	if failed != 6 {
+		t.Errorf("%d failed unlocks audited, want 6", failed)
+	}
+	v.Lock()
+	waits = nil
+	v.Unlock([]byte("typo"))
+	if len(waits) != 0 {
+		t.Errorf("a typo after a success waits %v", waits)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build windows
+
+package harden
+
+func setCoreLimit() error { return nil }
