@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
@@ -127,23 +130,33 @@ func (r *recordView) consentDialog(m *mainScreen) {
 	decision := widget.NewRadioGroup([]string{u.t("Donné", "Given"), u.t("Refusé", "Refused"), u.t("Retiré", "Withdrawn")}, nil)
 	decision.Required = true
 	decision.SetSelected(decision.Options[0])
-	proof := widget.NewSelect([]string{u.t("Oral, attesté par le praticien", "Oral, attested"), u.t("Papier signé numérisé", "Signed paper, scanned"), u.t("Signature à l'écran", "On-screen signature")}, nil)
+	pad := newSignaturePad()
+	padBox := container.NewVBox(widget.NewLabel(u.t("Signature du patient :", "Patient's signature:")), pad,
+		widget.NewButton(u.t("Effacer la signature", "Clear the signature"), pad.Clear))
+	padBox.Hide()
+	scan := widget.NewEntry()
+	scan.SetPlaceHolder(u.t("chemin du papier signé numérisé (PDF ou image)", "path of the scanned signed paper (PDF or image)"))
+	scan.Hide()
+	proof := widget.NewSelect([]string{u.t("Oral, attesté par le praticien", "Oral, attested"), u.t("Papier signé numérisé", "Signed paper, scanned"), u.t("Signature à l'écran", "On-screen signature")}, func(string) {})
+	proof.OnChanged = func(string) {
+		scan.Hidden, padBox.Hidden = proof.SelectedIndex() != 1, proof.SelectedIndex() != 2
+		scan.Refresh()
+		padBox.Refresh()
+	}
 	proof.SetSelectedIndex(0)
 	dialog.ShowForm(u.t("Consentements", "Consents"), u.t("Enregistrer", "Save"), u.t("Fermer", "Close"),
 		[]*widget.FormItem{
 			widget.NewFormItem(u.t("Finalité", "Purpose"), purpose),
 			widget.NewFormItem(u.t("Décision", "Decision"), decision),
 			widget.NewFormItem(u.t("Preuve", "Proof"), proof),
+			widget.NewFormItem("", scan),
+			widget.NewFormItem("", padBox),
 		}, func(ok bool) {
 			if !ok {
 				return
 			}
-			cfg, _ := u.p.PrivacyConfig(context.Background())
-			c := privacy.Consent{PatientID: r.patient.ID, Purpose: privacy.Purposes[1+purpose.SelectedIndex()],
-				Decision: []privacy.Decision{privacy.Given, privacy.Refused, privacy.Withdrawn}[slices.Index(decision.Options, decision.Selected)],
-				Proof:    []privacy.Proof{privacy.Oral, privacy.PaperScan, privacy.Drawn}[proof.SelectedIndex()], NoticeVersion: privacy.NoticeVersion(cfg)}
-			if err := u.p.RecordConsent(context.Background(), c); err != nil {
-				dialog.ShowError(errors.New(u.errText(err)), u.win)
+			if err := r.recordConsent(m, purpose.SelectedIndex(), slices.Index(decision.Options, decision.Selected), proof.SelectedIndex(), pad, scan.Text); err != nil {
+				dialog.ShowError(err, u.win)
 			}
 		}, u.win)
 }
@@ -175,4 +188,40 @@ func (r *recordView) eraseDialog(m *mainScreen) {
 		}, u.win)
 	d.Resize(fyne.NewSize(620, 420))
 	d.Show()
+}
+
+// recordConsent records a decision with its proof: a drawn signature or a
+// scanned paper is attached to the record and named in the consent.
+func (r *recordView) recordConsent(m *mainScreen, purposeIdx, decisionIdx, proofIdx int, pad *signaturePad, scanPath string) error {
+	u := m.u
+	ctx := context.Background()
+	cfg, _ := u.p.PrivacyConfig(ctx)
+	c := privacy.Consent{PatientID: r.patient.ID, Purpose: privacy.Purposes[1+purposeIdx],
+		Decision: []privacy.Decision{privacy.Given, privacy.Refused, privacy.Withdrawn}[max(decisionIdx, 0)],
+		Proof:    []privacy.Proof{privacy.Oral, privacy.PaperScan, privacy.Drawn}[max(proofIdx, 0)], NoticeVersion: privacy.NoticeVersion(cfg)}
+	switch c.Proof {
+	case privacy.Drawn:
+		if pad.Empty() {
+			return errors.New(u.t("Le patient n'a pas signé.", "The patient has not signed."))
+		}
+		d, err := u.p.AddDocument(ctx, r.patient.ID, "", "signature-consentement-"+string(c.Purpose)+".png", pad.PNG())
+		if err != nil {
+			return errors.New(u.errText(err))
+		}
+		c.Attachment = d.ID
+	case privacy.PaperScan:
+		data, err := os.ReadFile(strings.TrimSpace(scanPath))
+		if err != nil {
+			return errors.New(u.t("Choisissez le fichier du papier signé.", "Choose the file of the signed paper."))
+		}
+		d, err := u.p.AddDocument(ctx, r.patient.ID, "", filepath.Base(scanPath), data)
+		if err != nil {
+			return errors.New(u.errText(err))
+		}
+		c.Attachment = d.ID
+	}
+	if err := u.p.RecordConsent(ctx, c); err != nil {
+		return errors.New(u.errText(err))
+	}
+	return nil
 }
