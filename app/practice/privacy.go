@@ -616,6 +616,9 @@ type RetentionReport struct {
 	// AuditPruned is how many audit entries older than the journal's
 	// period were removed behind a signed checkpoint.
 	AuditPruned uint64 `json:"audit_pruned"`
+	// IDCopiesErased counts identity copies of rights requests erased at
+	// the end of their period (1 year).
+	IDCopiesErased int `json:"id_copies_erased"`
 }
 
 // lastVisit is the date of a patient's last consultation or past
@@ -694,6 +697,9 @@ func (p *Practice) RunRetention(ctx context.Context, dryRun, erase bool) (Retent
 			return rep, err
 		}
 		p.index.Remove(id)
+	}
+	if rep.IDCopiesErased, err = p.eraseOldIDCopies(pol, today); err != nil {
+		return rep, err
 	}
 	for _, r := range pol {
 		if r.Category == privacy.AuditJournal {
@@ -862,4 +868,52 @@ func decisionFR(d privacy.Decision) string {
 
 func proofFR(p privacy.Proof) string {
 	return map[privacy.Proof]string{privacy.PaperScan: "papier signé numérisé", privacy.Drawn: "signature à l'écran", privacy.Oral: "oral, attesté par le praticien"}[p]
+}
+
+// eraseOldIDCopies deletes the identity copies attached to rights
+// requests once their period (1 year by default) has passed.
+func (p *Practice) eraseOldIDCopies(pol []privacy.Rule, today time.Time) (int, error) {
+	keep := 12
+	for _, r := range pol {
+		if r.Category == privacy.IdentityCopy {
+			keep = r.Keep
+		}
+	}
+	n := 0
+	err := p.vault.Update(func(tx *store.Tx) error {
+		var due []store.ID
+		if err := tx.ForEach(bRights, func(id store.ID, v []byte) error {
+			var r privacy.Request
+			if json.Unmarshal(v, &r) == nil && r.IDCopy != "" {
+				if rec, err := time.ParseInLocation(time.DateOnly, r.Received, paris); err == nil && !today.Before(privacy.AddMonths(rec, keep)) {
+					due = append(due, id)
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range due {
+			var r privacy.Request
+			if err := tx.GetJSON(bRights, id, &r); err != nil {
+				return err
+			}
+			doc := mustID(r.IDCopy)
+			for _, b := range []string{bDocuments, bDocData} {
+				if err := tx.Delete(b, doc); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
+			r.IDCopy = ""
+			if err := tx.PutJSON(bRights, id, r); err != nil {
+				return err
+			}
+			if err := p.audit(tx, "retention.id-copy", r.ID); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

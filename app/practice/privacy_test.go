@@ -393,3 +393,32 @@ func TestRetentionPrunesTheAuditJournalBehindACheckpoint(t *testing.T) {
 		t.Fatalf("audit after pruning: %+v %v", ar, err)
 	}
 }
+
+func TestIdentityCopyIsErasedAfterAYear(t *testing.T) {
+	p, h := billingPractice(t)
+	ctx := context.Background()
+	d, err := p.AddDocument(ctx, h.ID, "", "cni.jpg", append([]byte("\xff\xd8\xff"), make([]byte, 50)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.OpenRight(ctx, privacy.Request{PatientID: h.ID, Kind: privacy.Access, Received: "2026-01-10", IdentityChecked: true, IDCopy: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) { x, _ := time.Parse(time.DateOnly, s); p.now = func() time.Time { return x.Add(12 * time.Hour) } }
+	at("2027-01-09")
+	if rep, _ := p.RunRetention(ctx, false, false); rep.IDCopiesErased != 0 {
+		t.Fatal("identity copy erased before a year")
+	}
+	at("2027-01-10")
+	if rep, _ := p.RunRetention(ctx, false, false); rep.IDCopiesErased != 1 {
+		t.Fatalf("identity copy kept after a year: %+v", rep)
+	}
+	if _, _, err := p.DocumentData(ctx, d.ID); err == nil {
+		t.Error("the copy can still be opened")
+	}
+	reqs, _ := p.Rights(ctx)
+	if len(reqs) != 1 || reqs[0].ID != r.ID || reqs[0].IDCopy != "" || !reqs[0].IdentityChecked {
+		t.Errorf("request after erasure %+v", reqs)
+	}
+}

@@ -58,6 +58,7 @@ type Request struct {
 	Received        string        `json:"received"` // YYYY-MM-DD
 	Channel         string        `json:"channel,omitempty"`
 	IdentityChecked bool          `json:"identity_checked"`
+	IDCopy          string        `json:"id_copy,omitempty"`    // document id of the identity copy, erased after a year
 	OldRecord       bool          `json:"old_record,omitempty"` // medical record access to information over 5 years old
 	Extended        bool          `json:"extended,omitempty"`
 	ExtensionReason string        `json:"extension_reason,omitempty"`

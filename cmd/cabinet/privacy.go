@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -53,6 +55,7 @@ func cmdRights(c *cli, args []string) error {
 		fs.StringVar(&r.Channel, "channel", "", "how it came: letter, e-mail, in person...")
 		fs.BoolVar(&r.IdentityChecked, "identity-checked", false, "the requester's identity was checked")
 		fs.BoolVar(&r.OldRecord, "old-record", false, "medical-record access to information over 5 years old (2 months)")
+		idCopy := fs.String("id-copy", "", "scan of the requester's identity document (erased after a year)")
 		if _, err := parse(fs, args); err != nil {
 			return err
 		}
@@ -62,6 +65,17 @@ func cmdRights(c *cli, args []string) error {
 			return err
 		}
 		defer p.Close()
+		if *idCopy != "" {
+			data, err := os.ReadFile(*idCopy)
+			if err != nil {
+				return err
+			}
+			d, err := p.AddDocument(ctx, r.PatientID, "", "piece-identite-"+filepath.Base(*idCopy), data)
+			if err != nil {
+				return err
+			}
+			r.IDCopy, r.IdentityChecked = d.ID, true
+		}
 		r, err = p.OpenRight(ctx, r)
 		if err != nil {
 			return err
