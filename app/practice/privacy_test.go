@@ -405,7 +405,10 @@ func TestIdentityCopyIsErasedAfterAYear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(s string) { x, _ := time.Parse(time.DateOnly, s); p.now = func() time.Time { return x.Add(12 * time.Hour) } }
+	at := func(s string) {
+		x, _ := time.Parse(time.DateOnly, s)
+		p.now = func() time.Time { return x.Add(12 * time.Hour) }
+	}
 	at("2027-01-09")
 	if rep, _ := p.RunRetention(ctx, false, false); rep.IDCopiesErased != 0 {
 		t.Fatal("identity copy erased before a year")
