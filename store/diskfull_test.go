@@ -109,3 +109,58 @@ func diskFullChild(dir string) {
 	}
 	fmt.Println("err: the disk never filled")
 }
+
+// TestDiskFullDuringBackupLeavesNoHalfFile: a backup that runs out of
+// space says so, leaves no partial file where the backup was asked, and
+// the vault is untouched.
+func TestDiskFullDuringBackupLeavesNoHalfFile(t *testing.T) {
+	if dir := os.Getenv("CABINET_TEST_BACKUPFULL"); dir != "" {
+		signal.Ignore(syscall.SIGXFSZ)
+		v, err := Open(dir, testOptions())
+		if err == nil {
+			err = v.Unlock(testPass)
+		}
+		if err != nil {
+			fmt.Println("setup:", err)
+			os.Exit(1)
+		}
+		limit := uint64(16 << 10) // smaller than the vault: the copy cannot fit
+		syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: limit, Max: limit})
+		err = v.BackupFile(dir + "/../backup.vault")
+		fmt.Println("err:", err)
+		return
+	}
+	root := t.TempDir()
+	dir := root + "/v"
+	v, _, err := Create(dir, testPass, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64<<10)
+	rand.Read(buf)
+	v.Update(func(tx *Tx) error { return tx.Put("fill", NewID(), buf) })
+	v.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDiskFullDuringBackupLeavesNoHalfFile$")
+	cmd.Env = append(os.Environ(), "CABINET_TEST_BACKUPFULL="+dir)
+	out, _ := cmd.Output()
+	if !strings.Contains(string(out), "disk is full") {
+		t.Fatalf("backup on a full disk: %s", out)
+	}
+	if _, err := os.Stat(root + "/backup.vault"); !os.IsNotExist(err) {
+		t.Error("a partial backup was left where it was asked")
+	}
+	if left, _ := os.ReadDir(root); len(left) != 1 {
+		t.Errorf("temporary files left beside the backup: %v", left)
+	}
+	v, err = Open(dir, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Unlock(testPass); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Check(); err != nil {
+		t.Fatalf("vault after the failed backup: %v", err)
+	}
+}
