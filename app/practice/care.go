@@ -36,6 +36,32 @@ func (p *Practice) requirePatient(tx *store.Tx, pid store.ID) error {
 	return p.checkWritable(tx, pid)
 }
 
+// linkedID gives the id of a patient's consultation or appointment: a new
+// one, added to the patient's links with add, when idStr is empty; else
+// the existing one, read by load.
+func (p *Practice) linkedID(tx *store.Tx, pid store.ID, idStr string, add func(*links, store.ID), load func(store.ID) error) (store.ID, bool, error) {
+	if idStr == "" {
+		id := store.NewID()
+		l, err := p.links(tx, pid)
+		if err != nil {
+			return id, true, err
+		}
+		add(&l, id)
+		return id, true, tx.PutJSON(bPatientLinks, pid, l)
+	}
+	id, err := store.ParseID(idStr)
+	if err != nil {
+		return id, false, ErrNotFound
+	}
+	if err := load(id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return id, false, ErrNotFound
+		}
+		return id, false, err
+	}
+	return id, false, nil
+}
+
 // SaveConsultation stores a new consultation (empty ID) or updates one.
 func (p *Practice) SaveConsultation(ctx context.Context, c patient.Consultation) (patient.Consultation, error) {
 	if err := ctx.Err(); err != nil {
@@ -54,32 +80,17 @@ func (p *Practice) SaveConsultation(ctx context.Context, c patient.Consultation)
 		if err := p.requirePatient(tx, pid); err != nil {
 			return err
 		}
+		var old patient.Consultation
+		id, created, err := p.linkedID(tx, pid, c.ID,
+			func(l *links, id store.ID) { l.Consultations = append(l.Consultations, id) },
+			func(id store.ID) error { return tx.GetJSON(bConsultations, id, &old) })
+		if err != nil {
+			return err
+		}
 		action := "consultation.update"
-		var id store.ID
-		if c.ID == "" {
-			action = "consultation.create"
-			id = store.NewID()
-			c.ID = id.String()
-			c.Created = now
-			l, err := p.links(tx, pid)
-			if err != nil {
-				return err
-			}
-			l.Consultations = append(l.Consultations, id)
-			if err := tx.PutJSON(bPatientLinks, pid, l); err != nil {
-				return err
-			}
+		if created {
+			action, c.ID, c.Created = "consultation.create", id.String(), now
 		} else {
-			if id, err = store.ParseID(c.ID); err != nil {
-				return ErrNotFound
-			}
-			var old patient.Consultation
-			if err := tx.GetJSON(bConsultations, id, &old); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return ErrNotFound
-				}
-				return err
-			}
 			if old.PatientID != c.PatientID {
 				return msg.New("Une consultation ne peut pas changer de patient.", "A consultation cannot move to another patient.")
 			}
@@ -163,32 +174,17 @@ func (p *Practice) SaveAppointment(ctx context.Context, a patient.Appointment) (
 		if err := p.requirePatient(tx, pid); err != nil {
 			return err
 		}
+		var old patient.Appointment
+		id, created, err := p.linkedID(tx, pid, a.ID,
+			func(l *links, id store.ID) { l.Appointments = append(l.Appointments, id) },
+			func(id store.ID) error { return tx.GetJSON(bAppointments, id, &old) })
+		if err != nil {
+			return err
+		}
 		action := "appointment.update"
-		var id store.ID
-		if a.ID == "" {
-			action = "appointment.create"
-			id = store.NewID()
-			a.ID = id.String()
-			a.Created = now
-			l, err := p.links(tx, pid)
-			if err != nil {
-				return err
-			}
-			l.Appointments = append(l.Appointments, id)
-			if err := tx.PutJSON(bPatientLinks, pid, l); err != nil {
-				return err
-			}
+		if created {
+			action, a.ID, a.Created = "appointment.create", id.String(), now
 		} else {
-			if id, err = store.ParseID(a.ID); err != nil {
-				return ErrNotFound
-			}
-			var old patient.Appointment
-			if err := tx.GetJSON(bAppointments, id, &old); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return ErrNotFound
-				}
-				return err
-			}
 			a.Created = old.Created
 			if err := p.removeFromDay(tx, old.Start, id); err != nil {
 				return err
