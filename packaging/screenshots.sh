@@ -21,7 +21,7 @@ xdotool type --delay 60 "mar"; sleep 1; click 150 185
 shot record
 xdotool key ctrl+n; sleep 1; xdotool type --delay 20 "Lombalgie"
 shot consultation
-click 60 67; sleep 0.5; click 155 67; sleep 0.5; click 710 107; sleep 0.5; click 163 107
+click 60 67; sleep 0.5; click 155 67; sleep 0.5; click 117 147; sleep 0.5; click 163 107
 shot agenda
 click 295 67; sleep 0.5; click 300 150
 shot invoices
@@ -29,9 +29,11 @@ click 470 67
 shot exports
 click 640 67
 shot privacy
-click 760 67
+click 765 67
+shot mail
+click 870 67
 shot support
-click 865 67
+click 975 67
 shot settings
 for f in docs/tour-*.png; do convert "$f" -colors 128 "PNG8:$f"; done
 cp docs/tour-record.png docs/screenshot.png

@@ -139,7 +139,8 @@ func newAgendaView(u *UI) *agendaView {
 	})
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
-	top := container.NewBorder(nil, nil, container.NewHBox(prev, today, next, v.title), container.NewHBox(v.mode, book, importBtn, exportBtn))
+	top := container.NewVBox(container.NewHBox(prev, today, next, v.title),
+		container.NewBorder(nil, nil, v.mode, container.NewHBox(book, importBtn, exportBtn)))
 	v.body = container.NewStack(v.list)
 	v.content = container.NewBorder(top, container.NewVBox(v.status, container.NewHBox(v.done, v.noShow, v.cancel, v.move, v.openBtn)), nil, nil, v.body)
 	v.mode.SetSelected(v.mode.Options[0])
@@ -282,7 +283,7 @@ func (v *agendaView) bookDialog() {
 	chosen := ""
 	search := widget.NewEntry()
 	search.SetPlaceHolder(u.t("Rechercher le patient", "Search the patient"))
-	pick := widget.NewSelect(nil, func(s string) {})
+	pick := u.newSelect(nil, func(s string) {})
 	search.OnChanged = func(q string) {
 		results, _ = u.p.Search(context.Background(), q, 12)
 		var names []string
@@ -300,7 +301,7 @@ func (v *agendaView) bookDialog() {
 	date.SetText(v.day.Format("02/01/2006"))
 	clock := widget.NewEntry()
 	clock.SetText("09:00")
-	dur := widget.NewSelect([]string{"15", "20", "30", "45", "60", "90"}, nil)
+	dur := u.newSelect([]string{"15", "20", "30", "45", "60", "90"}, nil)
 	dur.SetSelected("30")
 	reason := widget.NewEntry()
 	d := dialog.NewForm(u.t("Nouveau rendez-vous", "New appointment"), u.t("Enregistrer", "Save"), u.t("Annuler", "Cancel"),

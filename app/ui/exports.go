@@ -39,7 +39,7 @@ func newExportsView(u *UI) *exportsView {
 	for y := time.Now().Year(); y >= time.Now().Year()-10; y-- {
 		years = append(years, strconv.Itoa(y))
 	}
-	v.year = widget.NewSelect(years, nil)
+	v.year = u.newSelect(years, nil)
 	v.year.SetSelectedIndex(1) // last year: the one the accountant closes
 	v.siren = widget.NewEntry()
 	v.siren.SetPlaceHolder(u.t("9 chiffres", "9 digits"))

@@ -57,7 +57,7 @@ func newImportForm(m *mainScreen, path string) (*importForm, error) {
 		f.mapping = importer.Guess(f.table.Header)
 		cols := append([]string{u.t("(aucune)", "(none)")}, f.table.Header...)
 		for _, field := range importer.Fields {
-			sel := widget.NewSelect(cols, nil)
+			sel := u.newSelect(cols, nil)
 			sel.SetSelectedIndex(f.mapping[field] + 1)
 			sel.OnChanged = func(string) {
 				f.mapping[field] = sel.SelectedIndex() - 1

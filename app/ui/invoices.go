@@ -61,12 +61,12 @@ func newInvoicesView(u *UI) *invoicesView {
 	for y := time.Now().Year(); y >= time.Now().Year()-10; y-- {
 		years = append(years, strconv.Itoa(y))
 	}
-	v.year = widget.NewSelect(years, func(string) { v.refresh() })
+	v.year = u.newSelect(years, func(string) { v.refresh() })
 	var statuses []string
 	for _, s := range statusFilters {
 		statuses = append(statuses, u.statusText(s))
 	}
-	v.status = widget.NewSelect(statuses, func(string) { v.refresh() })
+	v.status = u.newSelect(statuses, func(string) { v.refresh() })
 	v.summary = widget.NewLabel("")
 	v.detail = widget.NewLabel("")
 	v.detail.Wrapping = fyne.TextWrapWord
@@ -227,7 +227,7 @@ func (v *invoicesView) payDialog() {
 	for _, m := range billing.Methods {
 		methods = append(methods, u.methodText(m))
 	}
-	method := widget.NewSelect(methods, nil)
+	method := u.newSelect(methods, nil)
 	method.SetSelectedIndex(2)
 	date := widget.NewEntry()
 	date.SetText(time.Now().Format("02/01/2006"))

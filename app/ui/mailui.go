@@ -243,7 +243,7 @@ func (v *mailView) assignDialog() {
 	var results []patient.Patient
 	search := widget.NewEntry()
 	search.SetPlaceHolder(u.t("Rechercher le patient", "Search the patient"))
-	pick := widget.NewSelect(nil, nil)
+	pick := u.newSelect(nil, nil)
 	search.OnChanged = func(q string) {
 		results, _ = u.p.Search(context.Background(), q, 12)
 		var names []string

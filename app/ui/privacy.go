@@ -304,10 +304,10 @@ func (v *privacyView) eraseExpired() {
 func (v *privacyView) breachDialog() {
 	u := v.u
 	what := widget.NewEntry()
-	risk := widget.NewSelect([]string{u.t("faible (consigner seulement)", "low (record only)"), u.t("moyen (notifier la CNIL)", "medium (notify the CNIL)"),
+	risk := u.newSelect([]string{u.t("faible (consigner seulement)", "low (record only)"), u.t("moyen (notifier la CNIL)", "medium (notify the CNIL)"),
 		u.t("élevé (CNIL et patients)", "high (CNIL and patients)")}, nil)
 	risk.SetSelectedIndex(1)
-	since := widget.NewSelect([]string{u.t("inconnu", "unknown"), "24 h", u.t("7 jours", "7 days"), u.t("30 jours", "30 days")}, nil)
+	since := u.newSelect([]string{u.t("inconnu", "unknown"), "24 h", u.t("7 jours", "7 days"), u.t("30 jours", "30 days")}, nil)
 	since.SetSelectedIndex(0)
 	dialog.ShowForm(u.t("Déclarer un incident", "Record an incident"), u.t("Consigner", "Record"), u.t("Annuler", "Cancel"),
 		[]*widget.FormItem{

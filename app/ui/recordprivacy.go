@@ -81,7 +81,7 @@ func (r *recordView) rightsDialog(m *mainScreen) {
 	for _, k := range privacy.Kinds {
 		kinds = append(kinds, u.kindText(k))
 	}
-	kind := widget.NewSelect(kinds, nil)
+	kind := u.newSelect(kinds, nil)
 	kind.SetSelectedIndex(0)
 	received := widget.NewEntry()
 	received.SetText(frDate(m.u.p.Today()))
@@ -125,7 +125,7 @@ func (r *recordView) consentDialog(m *mainScreen) {
 		}
 		purposes = append(purposes, u.t(p.French(), string(p))+" — "+state)
 	}
-	purpose := widget.NewSelect(purposes, nil)
+	purpose := u.newSelect(purposes, nil)
 	purpose.SetSelectedIndex(0)
 	decision := widget.NewRadioGroup([]string{u.t("Donné", "Given"), u.t("Refusé", "Refused"), u.t("Retiré", "Withdrawn")}, nil)
 	decision.Required = true
@@ -137,7 +137,7 @@ func (r *recordView) consentDialog(m *mainScreen) {
 	scan := widget.NewEntry()
 	scan.SetPlaceHolder(u.t("chemin du papier signé numérisé (PDF ou image)", "path of the scanned signed paper (PDF or image)"))
 	scan.Hide()
-	proof := widget.NewSelect([]string{u.t("Oral, attesté par le praticien", "Oral, attested"), u.t("Papier signé numérisé", "Signed paper, scanned"), u.t("Signature à l'écran", "On-screen signature")}, func(string) {})
+	proof := u.newSelect([]string{u.t("Oral, attesté par le praticien", "Oral, attested"), u.t("Papier signé numérisé", "Signed paper, scanned"), u.t("Signature à l'écran", "On-screen signature")}, func(string) {})
 	proof.OnChanged = func(string) {
 		scan.Hidden, padBox.Hidden = proof.SelectedIndex() != 1, proof.SelectedIndex() != 2
 		scan.Refresh()

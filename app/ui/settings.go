@@ -98,13 +98,13 @@ func newSettingsView(u *UI) *settingsView {
 	}
 	left := widget.NewCard(u.t("Praticien", "Practitioner"), u.t("Mentions obligatoires des notes d'honoraires", "Mandatory mentions on invoices"),
 		container.NewVBox(form, v.saveBtn, v.status))
-	v.idle = widget.NewSelect([]string{"1m", "2m", "5m", "10m", "15m", "30m", u.t("jamais", "never")}, nil)
-	v.lang = widget.NewSelect([]string{"Français", "English"}, nil)
+	v.idle = u.newSelect([]string{"1m", "2m", "5m", "10m", "15m", "30m", u.t("jamais", "never")}, nil)
+	v.lang = u.newSelect([]string{"Français", "English"}, nil)
 	var hours []string
 	for h := 0; h < 24; h++ {
 		hours = append(hours, fmt.Sprintf("%02d:00", h))
 	}
-	v.backupHour = widget.NewSelect(append([]string{u.t("aucune", "none")}, hours...), nil)
+	v.backupHour = u.newSelect(append([]string{u.t("aucune", "none")}, hours...), nil)
 	v.backupKeep = widget.NewEntry()
 	v.backupDir = widget.NewEntry()
 	v.backupDir.SetPlaceHolder(u.t("dossier backups du coffre", "the vault's backups folder"))

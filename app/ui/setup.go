@@ -113,7 +113,7 @@ func Strength(p string) float64 {
 
 func (s *Setup) stepPassphrase() {
 	u := s.u
-	s.lang = widget.NewSelect([]string{"Français", "English"}, nil)
+	s.lang = u.newSelect([]string{"Français", "English"}, nil)
 	s.lang.SetSelectedIndex(map[msg.Lang]int{msg.FR: 0, msg.EN: 1}[u.opts.Lang])
 	s.lang.OnChanged = func(string) {
 		u.opts.Lang = []msg.Lang{msg.FR, msg.EN}[s.lang.SelectedIndex()]

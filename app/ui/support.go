@@ -58,7 +58,7 @@ type supportView struct {
 
 func newSupportView(u *UI) *supportView {
 	v := &supportView{u: u, deliver: fyne.Do, selected: -1, columns: map[string]*widget.Entry{}, colLines: map[string][]string{}}
-	v.minutes = widget.NewSelect([]string{"15", "30", "60", "120", "240"}, nil)
+	v.minutes = u.newSelect([]string{"15", "30", "60", "120", "240"}, nil)
 	v.minutes.SetSelected("30")
 	v.listen = widget.NewEntry()
 	v.listen.SetText(":2222")

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/cabinet-sante/cabinet/app/jobs"
 	"github.com/cabinet-sante/cabinet/app/msg"
@@ -268,4 +269,12 @@ func (u *UI) applyIdle() {
 	u.idleMu.Lock()
 	u.idle = d
 	u.idleMu.Unlock()
+}
+
+// newSelect is a drop-down whose empty state speaks the interface's
+// language (Fyne's own placeholder is English only).
+func (u *UI) newSelect(options []string, changed func(string)) *widget.Select {
+	s := widget.NewSelect(options, changed)
+	s.PlaceHolder = u.t("(choisir)", "(choose)")
+	return s
 }
