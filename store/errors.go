@@ -51,3 +51,7 @@ func corrupt(where, why string) error { return &CorruptError{Where: where, Why: 
 // limit). Nothing committed is lost; the write can be retried once space
 // is freed.
 var ErrDiskFull = errors.New("the disk is full")
+
+// ErrKeyFileNeeded: the vault has a key file as second factor and none was
+// given.
+var ErrKeyFileNeeded = errors.New("this vault also needs its key file")

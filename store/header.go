@@ -18,7 +18,10 @@ type header struct {
 	RecoverySalt  []byte    `json:"recovery_salt"`
 	ByRecovery    []byte    `json:"data_key_by_recovery"`
 	FailBoxPublic []byte    `json:"failed_unlock_box"`
-	Check         string    `json:"check"`
+	// KeyFile: the passphrase alone does not open the vault; a key file
+	// (kept on removable media) takes part in the key derivation.
+	KeyFile bool   `json:"key_file,omitempty"`
+	Check   string `json:"check"`
 }
 
 func (h *header) checksum() string {

@@ -88,9 +88,11 @@ type Vault struct {
 type keys struct {
 	data, records, names, audit, sync []byte
 	failPriv                          *[32]byte
+	keyFile                           []byte // SHA-256 of the key file the vault was unlocked with, if any
 }
 
 func (k *keys) wipe() {
+	wipe(k.keyFile)
 	wipe(k.data)
 	wipe(k.records)
 	wipe(k.names)
@@ -354,21 +356,113 @@ func (v *Vault) Unlocked() bool {
 // Unlock derives the key from passphrase and unwraps the data key. A wrong
 // passphrase is recorded, sealed, and shows in the audit journal at the next
 // successful unlock.
-func (v *Vault) Unlock(passphrase []byte) error {
+func (v *Vault) Unlock(passphrase []byte) error { return v.UnlockWith(passphrase, nil) }
+
+// NeedsKeyFile reports whether the vault asks for a key file besides the
+// passphrase (readable while locked).
+func (v *Vault) NeedsKeyFile() bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.hdr != nil && v.hdr.KeyFile
+}
+
+// kekFor derives the key that wraps the data key under the passphrase and,
+// when the vault has one, the key file's hash: neither opens it alone.
+func kekFor(passphrase, keyFileHash []byte, h *header) []byte {
+	kek := deriveKEK(passphrase, h.Salt, h.KDF)
+	if !h.KeyFile {
+		return kek
+	}
+	both := subKey(append(kek, keyFileHash...), "kek with key file")
+	wipe(kek)
+	return both
+}
+
+// UnlockWith opens the vault with the passphrase and, when the vault was
+// set up with one, the contents of the key file.
+func (v *Vault) UnlockWith(passphrase, keyFile []byte) error {
 	v.mu.RLock()
 	h := v.hdr
 	v.mu.RUnlock()
 	if h == nil {
 		return ErrClosed
 	}
-	kek := deriveKEK(passphrase, h.Salt, h.KDF)
+	if h.KeyFile && len(keyFile) == 0 {
+		return ErrKeyFileNeeded
+	}
+	var kf []byte
+	if h.KeyFile {
+		sum := sha256.Sum256(keyFile)
+		kf = sum[:]
+	}
+	kek := kekFor(passphrase, kf, h)
 	data, err := open(kek, h.ByPassphrase, h.wrapAD("passphrase"))
 	wipe(kek)
 	if err != nil {
 		v.failedUnlock("passphrase")
 		return ErrWrongPassphrase
 	}
-	return v.finishUnlock(data, "passphrase")
+	if err := v.finishUnlock(data, "passphrase"); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	if v.keys != nil {
+		v.keys.keyFile = kf
+	}
+	v.mu.Unlock()
+	return nil
+}
+
+// SetKeyFile adds a key file as a second factor (or replaces it; nil
+// removes it): the data key is rewrapped under the passphrase and the new
+// factor. The recovery key still opens the vault alone.
+func (v *Vault) SetKeyFile(passphrase, keyFile []byte) error {
+	v.mu.RLock()
+	k := v.keys
+	old := v.hdr
+	v.mu.RUnlock()
+	if k == nil {
+		return ErrLocked
+	}
+	// The passphrase must be the current one (with the current factor).
+	kek := kekFor(passphrase, k.keyFile, old)
+	if _, err := open(kek, old.ByPassphrase, old.wrapAD("passphrase")); err != nil {
+		wipe(kek)
+		v.recordFailedUnlock("second factor change")
+		return ErrWrongPassphrase
+	}
+	wipe(kek)
+	h := *old
+	h.KeyFile = len(keyFile) > 0
+	var kf []byte
+	if h.KeyFile {
+		sum := sha256.Sum256(keyFile)
+		kf = sum[:]
+	}
+	h.Salt = randomBytes(16)
+	kek = kekFor(passphrase, kf, &h)
+	h.ByPassphrase = seal(kek, k.data, h.wrapAD("passphrase"))
+	wipe(kek)
+	action := "vault.second-factor-remove"
+	if h.KeyFile {
+		action = "vault.second-factor-set"
+	}
+	err := v.Update(func(tx *Tx) error {
+		if err := tx.tx.Bucket(metaBucket).Put(headerKey, h.encode()); err != nil {
+			return err
+		}
+		return tx.appendAudit(AuditEntry{Actor: v.opts.Actor, Action: action})
+	})
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	v.hdr = &h
+	if v.keys != nil {
+		v.keys.keyFile = kf
+	}
+	v.mu.Unlock()
+	return nil
 }
 
 // UnlockWithRecovery unwraps the data key with the recovery key shown at
@@ -566,7 +660,16 @@ func (v *Vault) ChangePassphrase(old, new []byte) error {
 	v.mu.RLock()
 	h := v.hdr
 	v.mu.RUnlock()
-	kek := deriveKEK(old, h.Salt, h.KDF)
+	var kf []byte
+	v.mu.RLock()
+	if v.keys != nil {
+		kf = v.keys.keyFile
+	}
+	v.mu.RUnlock()
+	if h.KeyFile && kf == nil {
+		return ErrKeyFileNeeded
+	}
+	kek := kekFor(old, kf, h)
 	data, err := open(kek, h.ByPassphrase, h.wrapAD("passphrase"))
 	wipe(kek)
 	if err != nil {
@@ -592,7 +695,12 @@ func (v *Vault) SetPassphrase(passphrase []byte) error {
 	}
 	h := *old
 	h.Salt = randomBytes(16)
-	kek := deriveKEK(passphrase, h.Salt, h.KDF)
+	if h.KeyFile && k.keyFile == nil {
+		// Opened with the recovery key: the key file is not known, so the
+		// new passphrase alone will open the vault again.
+		h.KeyFile = false
+	}
+	kek := kekFor(passphrase, k.keyFile, &h)
 	h.ByPassphrase = seal(kek, k.data, h.wrapAD("passphrase"))
 	wipe(kek)
 	err := v.Update(func(tx *Tx) error {

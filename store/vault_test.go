@@ -590,3 +590,86 @@ func TestFailedUnlocksSlowDownAndSurviveRestarts(t *testing.T) {
 		t.Errorf("a typo after a success waits %v", waits)
 	}
 }
+
+func TestKeyFileIsASecondFactorInTheDerivation(t *testing.T) {
+	dir := t.TempDir()
+	v, rk, err := Create(dir, testPass, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := randomBytes(32)
+	if err := v.SetKeyFile([]byte("not the passphrase"), key); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("enrolment with a wrong passphrase: %v", err)
+	}
+	if err := v.SetKeyFile(testPass, key); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	reopen := func() *Vault {
+		v, err := Open(dir, testOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v = reopen()
+	if !v.NeedsKeyFile() {
+		t.Fatal("the header does not say a key file is needed")
+	}
+	if err := v.Unlock(testPass); !errors.Is(err, ErrKeyFileNeeded) {
+		t.Errorf("passphrase alone: %v", err)
+	}
+	if err := v.UnlockWith(testPass, randomBytes(32)); !errors.Is(err, ErrWrongPassphrase) {
+		t.Errorf("wrong key file: %v", err)
+	}
+	if err := v.UnlockWith(testPass, key); err != nil {
+		t.Fatalf("passphrase and key file: %v", err)
+	}
+	// A passphrase change keeps the factor.
+	if err := v.ChangePassphrase(testPass, []byte("une autre phrase de passe")); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	v = reopen()
+	if err := v.UnlockWith([]byte("une autre phrase de passe"), nil); !errors.Is(err, ErrKeyFileNeeded) {
+		t.Errorf("factor lost by the passphrase change: %v", err)
+	}
+	// The key file is lost: the recovery key still opens, and a new
+	// passphrase then opens alone.
+	if err := v.UnlockWithRecovery(rk); err != nil {
+		t.Fatalf("recovery key with a key-file vault: %v", err)
+	}
+	if err := v.SetPassphrase([]byte("phrase après perte de la clé")); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	v = reopen()
+	defer v.Close()
+	if v.NeedsKeyFile() {
+		t.Error("the lost key file is still required")
+	}
+	if err := v.Unlock([]byte("phrase après perte de la clé")); err != nil {
+		t.Fatal(err)
+	}
+	// Enrol a new key file, then remove it.
+	key2 := randomBytes(32)
+	if err := v.SetKeyFile([]byte("phrase après perte de la clé"), key2); err != nil {
+		t.Fatal(err)
+	}
+	v.Lock()
+	if err := v.UnlockWith([]byte("phrase après perte de la clé"), key2); err != nil {
+		t.Fatalf("new key file: %v", err)
+	}
+	if err := v.SetKeyFile([]byte("phrase après perte de la clé"), nil); err != nil {
+		t.Fatal(err)
+	}
+	v.Lock()
+	if err := v.Unlock([]byte("phrase après perte de la clé")); err != nil {
+		t.Fatalf("after removing the factor: %v", err)
+	}
+	actions := map[string]int{}
+	v.AuditEntries(func(e AuditEntry) error { actions[e.Action]++; return nil })
+	if actions["vault.second-factor-set"] != 2 || actions["vault.second-factor-remove"] != 1 {
+		t.Errorf("factor changes not audited: %v", actions)
+	}
+}

@@ -71,6 +71,8 @@ func Text(err error, lang Lang) string {
 	switch {
 	case errors.Is(err, store.ErrWrongPassphrase):
 		return pick("Phrase de passe incorrecte.", "Wrong passphrase.")
+	case errors.Is(err, store.ErrKeyFileNeeded):
+		return pick("Ce coffre demande aussi son fichier clé (second facteur) : indiquez-le.", "This vault also needs its key file (second factor): give it.")
 	case errors.Is(err, store.ErrWrongRecoveryKey):
 		return pick("Clé de secours incorrecte.", "Wrong recovery key.")
 	case errors.Is(err, store.ErrAlreadyOpen):

@@ -108,6 +108,24 @@ func (p *Practice) Unlock(passphrase []byte) error {
 	return p.afterUnlock()
 }
 
+// UnlockWith opens the vault with the passphrase and its key file (the
+// second factor, when the vault has one).
+func (p *Practice) UnlockWith(passphrase, keyFile []byte) error {
+	if err := p.vault.UnlockWith(passphrase, keyFile); err != nil {
+		return err
+	}
+	return p.afterUnlock()
+}
+
+// NeedsKeyFile reports whether unlocking asks for a key file too.
+func (p *Practice) NeedsKeyFile() bool { return p.vault.NeedsKeyFile() }
+
+// SetKeyFile adds, replaces (or with nil removes) the key file second
+// factor; the passphrase must be the current one.
+func (p *Practice) SetKeyFile(passphrase, keyFile []byte) error {
+	return p.vault.SetKeyFile(passphrase, keyFile)
+}
+
 // UnlockWithRecovery opens the vault with the recovery key.
 func (p *Practice) UnlockWithRecovery(key string) error {
 	if err := p.vault.UnlockWithRecovery(key); err != nil {

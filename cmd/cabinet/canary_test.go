@@ -75,3 +75,32 @@ func TestCanariesNeverLeakInClear(t *testing.T) {
 		t.Error("the failing commands said nothing: the scan of messages proves nothing")
 	}
 }
+
+func TestKeyFileSecondFactorFromTheCommandLine(t *testing.T) {
+	vault, pf, _ := vaultWithPatient(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "usb", "cabinet.key")
+	os.MkdirAll(filepath.Dir(key), 0o700)
+	v := []string{"--vault", vault, "--passphrase-file", pf}
+	if _, errs, code := cabinet(t, "", "keyfile", "create", "--out", key); code != 0 {
+		t.Fatalf("create: %s", errs)
+	}
+	if _, errs, code := cabinet(t, "", "keyfile", "create", "--out", key); code == 0 || !strings.Contains(errs, "never overwritten") {
+		t.Errorf("overwrote a key file: %q", errs)
+	}
+	if _, errs, code := cabinet(t, "", append([]string{"keyfile", "set", "--file", key}, v...)...); code != 0 {
+		t.Fatalf("set: %s", errs)
+	}
+	if _, errs, code := cabinet(t, "", append([]string{"patient", "search", "dupont"}, v...)...); code == 0 || !strings.Contains(errs, "fichier clé") {
+		t.Errorf("passphrase alone opened the vault: %q", errs)
+	}
+	if out, errs, code := cabinet(t, "", append([]string{"patient", "search", "dupont", "--key-file", key}, v...)...); code != 0 || !strings.Contains(out, "Hélène") {
+		t.Fatalf("passphrase + key file: %q %q", out, errs)
+	}
+	if _, errs, code := cabinet(t, "", append([]string{"keyfile", "remove", "--key-file", key}, v...)...); code != 0 {
+		t.Fatalf("remove: %s", errs)
+	}
+	if _, errs, code := cabinet(t, "", append([]string{"patient", "search", "dupont"}, v...)...); code != 0 {
+		t.Errorf("after removal: %q", errs)
+	}
+}

@@ -31,6 +31,7 @@ type cli struct {
 
 	vault    string
 	passFile string
+	keyFile  string // second factor, when the vault has one
 }
 
 type command struct {
@@ -61,6 +62,7 @@ func commands() []command {
 		{"mail", "mail configure --host H --user U --password-file F [--starttls] [--ca-file F] | check | intake [--json] | list [--intake]: take in the mailbox (IMAP)", cmdMail},
 		{"support", "support grant [--minutes N] [--listen ADDR] [--allow-patient-view] | password | log [--json]: remote support, closed unless granted", cmdSupport},
 		{"audit", "audit verify|list: check or list the audit journal", cmdAudit},
+		{"keyfile", "keyfile create --out FILE | keyfile set --file FILE | keyfile remove: a key file as second factor of the unlock", cmdKeyFile},
 		{"passwd", "passwd --vault DIR: change the passphrase (old then new, one per line on stdin)", cmdPasswd},
 		{"backup", "backup --vault DIR --out FILE: write a verified encrypted backup", cmdBackup},
 		{"restore", "restore --vault DIR --from FILE: restore a backup (passphrase of the backup)", cmdRestore},
@@ -128,6 +130,7 @@ func (c *cli) flags(name string) *flag.FlagSet {
 	fs.SetOutput(c.stderr)
 	fs.StringVar(&c.vault, "vault", defaultVaultDir(), "vault directory")
 	fs.StringVar(&c.passFile, "passphrase-file", "", "file whose first line is the passphrase")
+	fs.StringVar(&c.keyFile, "key-file", "", "the vault's key file, when it has one as second factor")
 	fs.Func("lang", "fr or en", func(s string) error {
 		switch s {
 		case "fr":
@@ -260,7 +263,15 @@ func (c *cli) open() (*practice.Practice, error) {
 		return nil, err
 	}
 	defer clear(pass)
-	if err := p.Unlock(pass); err != nil {
+	var kf []byte
+	if c.keyFile != "" {
+		if kf, err = os.ReadFile(c.keyFile); err != nil {
+			p.Close()
+			return nil, msg.Wrap(err, "Impossible de lire le fichier clé.", "Cannot read the key file.")
+		}
+		defer clear(kf)
+	}
+	if err := p.UnlockWith(pass, kf); err != nil {
 		p.Close()
 		return nil, err
 	}
