@@ -59,6 +59,8 @@ type Tx struct {
 	tx       *bolt.Tx
 	k        *keys
 	newNames []string
+	hook     ChangeHook
+	quiet    bool
 }
 
 // View runs fn in a read-only transaction.
@@ -95,7 +97,7 @@ func (v *Vault) Update(fn func(*Tx) error) error {
 func (v *Vault) update(k *keys, fn func(*Tx) error) error {
 	err := guarded(func() error {
 		return v.db.Update(func(btx *bolt.Tx) error {
-			t := &Tx{v: v, tx: btx, k: k}
+			t := &Tx{v: v, tx: btx, k: k, hook: v.hook}
 			if err := fn(t); err != nil {
 				return err
 			}
@@ -154,7 +156,10 @@ func (t *Tx) Put(bucket string, id ID, value []byte) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(id[:], seal(t.k.records, value, associatedData(bucket, id[:])))
+	if err := b.Put(id[:], seal(t.k.records, value, associatedData(bucket, id[:]))); err != nil {
+		return err
+	}
+	return t.changed(bucket, id, false)
 }
 
 // PutJSON stores v encoded as JSON.
@@ -187,7 +192,13 @@ func (t *Tx) Delete(bucket string, id ID) error {
 	if err != nil || b == nil {
 		return err
 	}
-	return b.Delete(id[:])
+	if b.Get(id[:]) == nil {
+		return nil
+	}
+	if err := b.Delete(id[:]); err != nil {
+		return err
+	}
+	return t.changed(bucket, id, true)
 }
 
 // ForEach calls fn with every value of bucket, in key order (random order

@@ -80,9 +80,10 @@ type Vault struct {
 	db   *bolt.DB
 	opts Options
 
-	mu   sync.RWMutex // guards keys and hdr; held for reading by every transaction
+	mu   sync.RWMutex // guards keys, hdr and hook; held for reading by every transaction
 	hdr  *header
 	keys *keys // nil while locked
+	hook ChangeHook
 }
 
 type keys struct {
@@ -129,6 +130,13 @@ func Exists(dir string) bool {
 // passphrase. It returns the vault, unlocked, and the recovery key, which is
 // shown once and never stored.
 func Create(dir string, passphrase []byte, o *Options) (*Vault, string, error) {
+	return create(dir, passphrase, o, nil, nil, nil)
+}
+
+// create makes a vault with a new data key and recovery key, or, for a
+// device joining a practice, with the given data key and its recovery
+// wrapping.
+func create(dir string, passphrase []byte, o *Options, data, recoverySalt, byRecovery []byte) (*Vault, string, error) {
 	opts := o.withDefaults()
 	if len(passphrase) == 0 {
 		return nil, "", errors.New("create vault: empty passphrase")
@@ -151,8 +159,22 @@ func Create(dir string, passphrase []byte, o *Options) (*Vault, string, error) {
 	}
 	v := &Vault{dir: dir, db: db, opts: opts}
 
-	data := randomBytes(keySize)
-	display, secret := newRecoveryKey()
+	var display string
+	if data == nil {
+		var secret []byte
+		data = randomBytes(keySize)
+		display, secret = newRecoveryKey()
+		recoverySalt = randomBytes(16)
+		rkek := recoveryKEK(secret, recoverySalt)
+		h := &header{RecoverySalt: recoverySalt}
+		byRecovery = seal(rkek, data, h.wrapAD("recovery"))
+		wipe(rkek)
+		wipe(secret)
+	} else if err := checkDataKey(data); err != nil {
+		db.Close()
+		removeNew(dir)
+		return nil, "", err
+	}
 	pub, priv, err := box.GenerateKey(rand.Reader)
 	if err != nil {
 		db.Close()
@@ -162,17 +184,13 @@ func Create(dir string, passphrase []byte, o *Options) (*Vault, string, error) {
 		Format:        formatVersion,
 		KDF:           kdf,
 		Salt:          randomBytes(16),
-		RecoverySalt:  randomBytes(16),
+		RecoverySalt:  recoverySalt,
+		ByRecovery:    byRecovery,
 		FailBoxPublic: pub[:],
 	}
 	kek := deriveKEK(passphrase, h.Salt, kdf)
 	h.ByPassphrase = seal(kek, data, h.wrapAD("passphrase"))
 	wipe(kek)
-	rkek := recoveryKEK(secret, h.RecoverySalt)
-	h.ByRecovery = seal(rkek, data, h.wrapAD("recovery"))
-	wipe(rkek)
-	wipe(secret)
-
 	k := deriveKeys(data)
 	k.failPriv = priv
 	err = v.update(k, func(tx *Tx) error {
