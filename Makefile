@@ -35,7 +35,13 @@ FHIR_SCHEMA := $(CURDIR)/bin/fhir.schema.json
 $(FHIR_SCHEMA):
 	packaging/fhir-schema.sh $@
 
-test-go: $(FHIR_SCHEMA)
+# versitygw, a real S3-compatible server, for the sync tests (over TLS on loopback).
+VERSITYGW := $(shell $(GO) env GOPATH)/bin/versitygw
+
+$(VERSITYGW):
+	$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+
+test-go: $(FHIR_SCHEMA) $(VERSITYGW)
 	CABINET_FHIR_SCHEMA=$(FHIR_SCHEMA) $(GO) test -race -count=1 ./...
 
 # Each fuzz target runs for FUZZTIME; crashers land in testdata/fuzz.
@@ -47,7 +53,7 @@ fuzz:
 	  done; \
 	done
 
-bench: deps
+bench: deps $(VERSITYGW)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./... | tee bench.txt
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

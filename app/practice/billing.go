@@ -215,6 +215,11 @@ func (p *Practice) buildNote(tx *store.Tx, r NoteRequest) (billing.Note, error) 
 // continuous and never reused, even if the program stops between notes.
 func (p *Practice) number(tx *store.Tx, n *billing.Note) error {
 	year := n.Date[:4]
+	series, err := deviceSeries(tx, n.Practitioner.Series)
+	if err != nil {
+		return err
+	}
+	n.Practitioner.Series = series
 	key := tx.NamedID("series " + n.Practitioner.Series + " " + year)
 	var st seriesState
 	if err := tx.GetJSON(bNoteSeries, key, &st); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -139,7 +139,30 @@ func (p *Practice) afterUnlock() error {
 		p.vault.Lock()
 		return err
 	}
+	unlockHooks.Lock()
+	hooks := unlockHooks.fns
+	unlockHooks.Unlock()
+	for _, h := range hooks {
+		if err := h(p); err != nil {
+			p.vault.Lock()
+			return err
+		}
+	}
 	return nil
+}
+
+var unlockHooks struct {
+	sync.Mutex
+	fns []func(*Practice) error
+}
+
+// AtUnlock registers fn to run after every unlock, before the practice is
+// used: adapters that must see every change (sync) attach themselves
+// there, so that no caller can forget to.
+func AtUnlock(fn func(*Practice) error) {
+	unlockHooks.Lock()
+	unlockHooks.fns = append(unlockHooks.fns, fn)
+	unlockHooks.Unlock()
 }
 
 // buildIndex decrypts every patient once and indexes them in memory. The

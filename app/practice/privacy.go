@@ -737,8 +737,16 @@ func (p *Practice) PrivacyConfig(ctx context.Context) (privacy.Config, error) {
 		return privacy.Config{}, err
 	}
 	_, mailOn, err := p.MailAccount(ctx)
+	if err != nil {
+		return privacy.Config{}, err
+	}
+	acct, syncOn, err := p.SyncAccount(ctx)
+	host := acct.Host
+	if acct.HDSCertificate != "" {
+		host += " (certificat HDS " + acct.HDSCertificate + ")"
+	}
 	return privacy.Config{Practitioner: pr, Policy: pol, Today: p.now().In(paris), MailOn: mailOn,
-		SupportOn: len(sessions) > 0, SupportSessions: len(sessions)}, err
+		SupportOn: len(sessions) > 0, SupportSessions: len(sessions), SyncOn: syncOn, SyncHost: host}, err
 }
 
 // WriteRegister writes the register of processing as PDF, or Markdown

@@ -54,6 +54,7 @@ type mainScreen struct {
 	privacy  *privacyView
 	support  *supportView
 	mail     *mailView
+	sync     *syncView
 	banner   *fyne.Container // shown on every screen while a support session is open
 }
 
@@ -116,6 +117,7 @@ func newMainScreen(u *UI) *mainScreen {
 	m.privacy = newPrivacyView(u)
 	m.support = newSupportView(u)
 	m.mail = newMailView(u)
+	m.sync = newSyncView(u)
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(u.t("Patients", "Patients"), theme.AccountIcon(), split),
 		container.NewTabItemWithIcon(u.t("Agenda", "Agenda"), theme.CalendarIcon(), m.agenda.content),
@@ -123,6 +125,7 @@ func newMainScreen(u *UI) *mainScreen {
 		container.NewTabItemWithIcon(u.t("Exports comptables", "Accountant exports"), theme.DownloadIcon(), m.exports.content),
 		container.NewTabItemWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), m.privacy.content),
 		container.NewTabItemWithIcon(u.t("Messages", "Mail"), theme.MailComposeIcon(), m.mail.content),
+		container.NewTabItemWithIcon(u.t("Synchro", "Sync"), theme.ViewRefreshIcon(), m.sync.content),
 		container.NewTabItemWithIcon(u.t("Support", "Support"), theme.HelpIcon(), m.support.content),
 		container.NewTabItemWithIcon(u.t("Réglages", "Settings"), theme.SettingsIcon(), m.settings.content),
 	)
@@ -133,6 +136,8 @@ func newMainScreen(u *UI) *mainScreen {
 			m.invoices.refresh()
 		case m.agenda.content:
 			m.agenda.refresh()
+		case m.sync.content:
+			m.sync.refresh()
 		}
 	}
 	bannerText := widget.NewLabel(u.t("Session de support à distance en cours : tout est visible dans l'onglet Support.", "Remote support session in progress: everything shows in the Support tab."))

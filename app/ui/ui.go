@@ -19,6 +19,8 @@ import (
 	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/app/support"
 	"github.com/cabinet-sante/cabinet/assets"
+	"github.com/cabinet-sante/cabinet/sync/engine"
+	"github.com/cabinet-sante/cabinet/sync/syncer"
 )
 
 // Options shape the interface.
@@ -66,7 +68,8 @@ type UI struct {
 	unlock *unlockScreen
 	main   *mainScreen
 	daily  *jobs.Daily
-	grant  *support.Grant // the open remote-support session, if any
+	syncer *syncer.Scheduler // scheduled sync while the vault is unlocked and sync on
+	grant  *support.Grant    // the open remote-support session, if any
 }
 
 // New builds the interface for p, which must be open (locked or not).
@@ -139,6 +142,10 @@ func (u *UI) showUnlock() {
 		u.daily.Stop()
 		u.daily = nil
 	}
+	if u.syncer != nil {
+		u.syncer.Stop()
+		u.syncer = nil
+	}
 	u.main = nil
 	u.unlock = newUnlockScreen(u)
 	u.win.SetTitle("Cabinet — " + u.t("verrouillé", "locked"))
@@ -166,6 +173,16 @@ func (u *UI) showMain() {
 		})
 		if err == nil {
 			u.daily = d
+		}
+		sv := u.main.sync
+		if s, err := syncer.Schedule(u.p, syncer.Every, func(engine.Report, error) {
+			u.do(func() {
+				if u.main != nil && u.main.sync == sv {
+					sv.refresh()
+				}
+			})
+		}); err == nil {
+			u.syncer = s
 		}
 	}
 }

@@ -61,6 +61,7 @@ func commands() []command {
 		{"notice", "notice --out FILE.pdf [--notice-lang fr|en]: the patient information notice", cmdNotice},
 		{"mail", "mail configure --host H --user U --password-file F [--starttls] [--ca-file F] | check | intake [--json] | list [--intake]: take in the mailbox (IMAP)", cmdMail},
 		{"support", "support grant [--minutes N] [--listen ADDR] [--allow-patient-view] | password | log [--json]: remote support, closed unless granted", cmdSupport},
+		{"sync", "sync enable|now|status|join|disable|conflicts|resolve: end-to-end-encrypted sync to an HDS host (S3), off by default", cmdSync},
 		{"audit", "audit verify|list: check or list the audit journal", cmdAudit},
 		{"keyfile", "keyfile create --out FILE | keyfile set --file FILE | keyfile remove: a key file as second factor of the unlock", cmdKeyFile},
 		{"passwd", "passwd --vault DIR: change the passphrase (old then new, one per line on stdin)", cmdPasswd},

@@ -194,6 +194,27 @@ func New(v *store.Vault, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// Inspect opens an object of the bucket with the practice's sync key and
+// returns the changes it holds (none for heads and the key object): for
+// checks that prove what the host stores.
+func Inspect(key []byte, name string, obj []byte) ([]Change, error) {
+	if name == keyObject || strings.HasPrefix(name, headPrefix) {
+		return nil, nil
+	}
+	pt, err := openObject(key, name, obj)
+	if err != nil {
+		return nil, err
+	}
+	return decodeSegment(pt)
+}
+
+// Use sets the remote and the progress listener for the next runs.
+func (e *Engine) Use(r Remote, progress func(done, total int64)) {
+	e.run.Lock()
+	e.cfg.Remote, e.cfg.Progress = r, progress
+	e.run.Unlock()
+}
+
 // Close removes the change hook and forgets the key.
 func (e *Engine) Close() {
 	e.v.SetChangeHook(nil)
@@ -451,8 +472,11 @@ func (e *Engine) writeHead(ctx context.Context, h head) error {
 func (e *Engine) Run(ctx context.Context) (rep Report, err error) {
 	e.run.Lock()
 	defer e.run.Unlock()
-	defer func() { e.finish(rep, err) }()
 	r := e.cfg.Remote
+	if r == nil {
+		return rep, errors.New("sync run: no remote")
+	}
+	defer func() { e.finish(rep, err) }()
 	raw, err := r.Get(ctx, keyObject)
 	if err != nil {
 		return rep, fmt.Errorf("read key object: %w", err)
