@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cabinet-sante/cabinet/app/msg"
@@ -41,6 +42,10 @@ type Practice struct {
 
 	mu     sync.Mutex
 	onLock []func()
+
+	hostingMu    sync.Mutex
+	hosting      map[string]bool // patients kept off the host (see SyncExcluded)
+	hostingValid atomic.Bool
 }
 
 func newPractice(v *store.Vault, o *Options) *Practice {

@@ -81,6 +81,7 @@ func (p *Practice) Restrict(ctx context.Context, id string, on bool) error {
 	if err != nil {
 		return err
 	}
+	defer p.hostingValid.Store(false) // after the commit too: a sync run may have read the set meanwhile
 	return p.vault.Update(func(tx *store.Tx) error {
 		if _, err := tx.Get(bPatients, pid); err != nil {
 			return ErrPatientNotFound
@@ -91,6 +92,9 @@ func (p *Practice) Restrict(ctx context.Context, id string, on bool) error {
 		}
 		f.Restricted = on
 		if err := tx.PutJSON(bFlags, pid, f); err != nil {
+			return err
+		}
+		if err := p.noteHosting(tx, pid); err != nil {
 			return err
 		}
 		return p.audit(tx, map[bool]string{true: "patient.restrict", false: "patient.unrestrict"}[on], id)
@@ -110,6 +114,7 @@ func (p *Practice) RecordConsent(ctx context.Context, c privacy.Consent) error {
 	if c.Date == "" {
 		c.Date = p.today()
 	}
+	defer p.hostingValid.Store(false) // after the commit too: a sync run may have read the set meanwhile
 	return p.vault.Update(func(tx *store.Tx) error {
 		if _, err := tx.Get(bPatients, pid); err != nil {
 			return ErrPatientNotFound
@@ -120,6 +125,9 @@ func (p *Practice) RecordConsent(ctx context.Context, c privacy.Consent) error {
 		}
 		h = append(h, c)
 		if err := tx.PutJSON(bConsents, pid, h); err != nil {
+			return err
+		}
+		if err := p.noteHosting(tx, pid); err != nil {
 			return err
 		}
 		return p.audit(tx, "consent."+string(c.Decision), c.PatientID+" "+string(c.Purpose))

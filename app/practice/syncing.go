@@ -89,7 +89,7 @@ var sharedBuckets = map[string]bool{
 	bPatients: true, bConsultations: true, bAppointments: true, bPatientLinks: true, bHistory: true,
 	bDays: true, bBusy: true, bDocuments: true, bDocData: true, bPatientDocs: true,
 	bNotes: true, bNoteNumbers: true, bNotePayments: true, bNoteCredits: true, bActs: true,
-	bConsents: true, bRights: true, bFlags: true, bPolicy: true, bBreaches: true, bMail: true,
+	bConsents: true, bRights: true, bFlags: true, bPolicy: true, bBreaches: true, bMail: true, bHosting: true,
 }
 
 // localBuckets never leave the device.
@@ -134,37 +134,107 @@ func (p *Practice) SyncPatientOf(tx *store.Tx, bucket string, id store.ID, value
 	return ""
 }
 
-// SyncExcluded lists the patients whose records must not reach the host:
-// those who objected to hosting (refused or withdrew; hosting at an HDS
-// host needs the patient informed, who may object: CSP art. L.1111-8) and
-// those whose record is restricted.
-func (p *Practice) SyncExcluded(tx *store.Tx) (map[string]bool, error) {
-	out := map[string]bool{}
-	if err := tx.ForEach(bConsents, func(id store.ID, v []byte) error {
-		var h []privacy.Consent
-		if err := json.Unmarshal(v, &h); err != nil {
-			return store.ErrCorrupt
-		}
-		if c, ok := privacy.InForce(h)[privacy.HDSHosting]; ok && c.Decision != privacy.Given {
-			out[id.String()] = true
-		}
-		return nil
-	}); err != nil {
-		return nil, err
+// bHosting holds, per patient kept off the host, a record saying so. It
+// is derived from the consents and flags, kept up to date when either
+// changes, and shared with the other devices: it carries a random id and
+// nothing else, so that a device learns that a patient objected on
+// another one (whose consent record, being that patient's, stays there).
+const bHosting = "hosting-exclusions"
+
+// objects says whether a patient is kept off the host: they objected to
+// hosting (refused or withdrew; hosting at an HDS host needs the patient
+// informed, who may object: CSP art. L.1111-8) or their record is
+// restricted.
+func objects(tx *store.Tx, pid store.ID) (bool, error) {
+	var h []privacy.Consent
+	if err := tx.GetJSON(bConsents, pid, &h); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
 	}
-	err := tx.ForEach(bFlags, func(id store.ID, v []byte) error {
-		var f Flags
-		if json.Unmarshal(v, &f) == nil && f.Restricted {
-			out[id.String()] = true
+	if c, ok := privacy.InForce(h)[privacy.HDSHosting]; ok && c.Decision != privacy.Given {
+		return true, nil
+	}
+	var f Flags
+	if err := tx.GetJSON(bFlags, pid, &f); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	return f.Restricted, nil
+}
+
+// noteHosting updates a patient's exclusion record, in the transaction
+// that changed their consents or flags.
+func (p *Practice) noteHosting(tx *store.Tx, pid store.ID) error {
+	out, err := objects(tx, pid)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Get(bHosting, pid)
+	had := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	p.hostingValid.Store(false)
+	switch {
+	case out && !had:
+		return tx.PutJSON(bHosting, pid, true)
+	case !out && had:
+		return tx.Delete(bHosting, pid)
+	}
+	return nil
+}
+
+// RebuildHostingExclusions brings every exclusion record in line with the
+// consents and flags. Sync calls it when turned on.
+func (p *Practice) RebuildHostingExclusions() error {
+	return p.vault.Update(func(tx *store.Tx) error {
+		seen := map[store.ID]bool{}
+		for _, b := range []string{bConsents, bFlags, bHosting} {
+			if err := tx.ForEach(b, func(id store.ID, _ []byte) error { seen[id] = true; return nil }); err != nil {
+				return err
+			}
+		}
+		for id := range seen {
+			if err := p.noteHosting(tx, id); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	return out, err
+}
+
+// SyncExcluded lists the patients whose records must not reach the host
+// (see objects), on this device or another. The set is read once and kept
+// in memory until an exclusion changes, so a sync run does not cost one
+// read per objecting patient.
+func (p *Practice) SyncExcluded(tx *store.Tx) (map[string]bool, error) {
+	p.hostingMu.Lock()
+	defer p.hostingMu.Unlock()
+	if p.hostingValid.Load() {
+		return p.hosting, nil
+	}
+	set := map[string]bool{}
+	p.hostingValid.Store(true) // set before reading: a change meanwhile clears it
+	err := tx.ForEach(bHosting, func(id store.ID, _ []byte) error { set[id.String()] = true; return nil })
+	if err != nil {
+		p.hostingValid.Store(false)
+		return nil, err
+	}
+	p.hosting = set
+	return set, nil
 }
 
 // SyncApplied brings the practice's in-memory state (the search index) up
 // to date after sync wrote records that came from another device.
-func (p *Practice) SyncApplied(ids []store.ID) error {
+func (p *Practice) SyncApplied(buckets []string, ids []store.ID) error {
+	var patients []store.ID
+	for i, b := range buckets {
+		switch b {
+		case bHosting:
+			p.hostingValid.Store(false)
+		case bPatients:
+			patients = append(patients, ids[i])
+		}
+	}
+	ids = patients
 	return p.vault.View(func(tx *store.Tx) error {
 		for _, id := range ids {
 			var pt patient.Patient

@@ -77,12 +77,27 @@ func TestPatientsWhoObjectedToHostingAreExcluded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var ex map[string]bool
-	err := p.vault.View(func(tx *store.Tx) (err error) { ex, err = p.SyncExcluded(tx); return err })
-	if err != nil {
+	excluded := func() map[string]bool {
+		var ex map[string]bool
+		if err := p.vault.View(func(tx *store.Tx) (err error) { ex, err = p.SyncExcluded(tx); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return ex
+	}
+	if ex := excluded(); !ex[objected] || ex[silent] || ex[agreed] || len(ex) != 1 {
+		t.Fatalf("excluded before the set is built = %v; want only the patient who withdrew", ex)
+	}
+	if err := p.RebuildHostingExclusions(); err != nil {
 		t.Fatal(err)
 	}
-	if !ex[objected] || ex[silent] || ex[agreed] || len(ex) != 1 {
-		t.Fatalf("excluded = %v; want only the patient who withdrew", ex)
+	// Kept up to date from now on: a restriction, a new consent.
+	if err := p.Restrict(ctx, silent, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RecordConsent(ctx, privacy.Consent{PatientID: objected, Purpose: privacy.HDSHosting, Decision: privacy.Given, Date: "2026-03-01", Proof: privacy.Oral}); err != nil {
+		t.Fatal(err)
+	}
+	if ex := excluded(); ex[objected] || !ex[silent] || ex[agreed] || len(ex) != 1 {
+		t.Fatalf("excluded after a restriction and a renewed consent = %v; want only the restricted patient", ex)
 	}
 }

@@ -23,6 +23,7 @@ const (
 	bState     = "sync-state"     // the device's state
 	bSent      = "sync-sent"      // per patient: some of their records left the device
 	bConflicts = "sync-conflicts" // versions that lost a merge, for review
+	bHeld      = "sync-held"      // per excluded patient: their changes kept off the host
 )
 
 // Object names on the remote.
@@ -89,14 +90,13 @@ type ref struct {
 
 // head is a device's manifest: its snapshot and the segments since.
 type head struct {
-	Format   int      `json:"format"`
-	Device   string   `json:"device"`
-	Series   string   `json:"series"`
-	Seq      uint64   `json:"seq"`
-	SnapSeq  uint64   `json:"snap_seq"`
-	Snapshot []ref    `json:"snapshot,omitempty"`
-	Segments []ref    `json:"segments,omitempty"`
-	Excluded []string `json:"excluded,omitempty"`
+	Format   int    `json:"format"`
+	Device   string `json:"device"`
+	Series   string `json:"series"`
+	Seq      uint64 `json:"seq"`
+	SnapSeq  uint64 `json:"snap_seq"`
+	Snapshot []ref  `json:"snapshot,omitempty"`
+	Segments []ref  `json:"segments,omitempty"`
 }
 
 // keyFile is the practice's key object: the data key wrapped by the
@@ -114,6 +114,10 @@ type Engine struct {
 	clock *Clock
 	dev   string
 	run   sync.Mutex
+	// probed: excluded patients already checked against the sent set;
+	// held: patients with changes in the held bucket (both guarded by run).
+	probed map[string]bool
+	held   map[string]bool
 }
 
 // Report counts what a run did. It never holds contents.
@@ -490,7 +494,6 @@ func (e *Engine) Run(ctx context.Context) (rep Report, err error) {
 	}
 	own := head{Device: e.dev}
 	heads := map[string]head{}
-	excluded := map[string]bool{}
 	for _, n := range names {
 		h, err := readHead(ctx, r, e.key, n)
 		if err != nil {
@@ -501,25 +504,19 @@ func (e *Engine) Run(ctx context.Context) (rep Report, err error) {
 			continue
 		}
 		heads[h.Device] = h
-		for _, p := range h.Excluded {
-			excluded[p] = true
-		}
 	}
 	rep.Devices = len(heads) + 1
 	var st state
-	var local map[string]bool
+	var excluded map[string]bool
 	err = e.v.View(func(t *store.Tx) (err error) {
 		if st, _, err = loadState(t); err != nil {
 			return err
 		}
-		local, err = e.cfg.Excluded(t)
+		excluded, err = e.cfg.Excluded(t)
 		return err
 	})
 	if err != nil {
 		return rep, err
-	}
-	for p := range local {
-		excluded[p] = true
 	}
 	if own.Seq == 0 && st.Seq > 0 {
 		// The remote lost this device's log (reset, or "forget remote
@@ -536,7 +533,6 @@ func (e *Engine) Run(ctx context.Context) (rep Report, err error) {
 		}
 	}
 	own.Series = st.Series
-	own.Excluded = sortedKeys(local)
 	if err := e.send(ctx, &own, excluded, &rep); err != nil {
 		return rep, err
 	}
@@ -588,8 +584,6 @@ func errorKind(err error) string {
 	return "transfer failed"
 }
 
-func sortedKeys(m map[string]bool) []string { return slices.Sorted(mapsKeys(m)) }
-
 func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {
@@ -609,9 +603,13 @@ type pending struct {
 // send uploads the queued changes in segments, then the head, then
 // clears the queue of what was sent (unless it changed again meanwhile).
 func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, rep *Report) error {
+	if err := e.release(excluded); err != nil {
+		return err
+	}
 	var out []pending
 	var total int64
 	sentPatients := map[string]bool{}
+	held := map[string][]store.ID{} // patient → outbox keys to move to the held bucket
 	err := e.v.View(func(t *store.Tx) error {
 		return t.ForEach(bOutbox, func(k store.ID, v []byte) error {
 			var r Ref
@@ -633,6 +631,7 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 				}
 				if p := e.cfg.PatientOf(t, r.Bucket, r.ID, val); p != "" {
 					if excluded[p] {
+						held[p] = append(held[p], k)
 						rep.Held++
 						return nil
 					}
@@ -645,9 +644,17 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 			return nil
 		})
 	})
-	if err != nil || len(out) == 0 {
+	if err != nil {
 		return err
 	}
+	if err := e.hold(held); err != nil {
+		return err
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	// A device's first upload is its first snapshot.
+	first := len(own.Snapshot) == 0 && len(own.Segments) == 0
 	var done int64
 	for start := 0; start < len(out); {
 		size, end := 0, start
@@ -676,6 +683,9 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 		}
 		start = end
 	}
+	if first {
+		own.Snapshot, own.Segments, own.SnapSeq = own.Segments, nil, own.Seq
+	}
 	if err := e.writeHead(ctx, *own); err != nil {
 		return fmt.Errorf("upload device head: %w", err)
 	}
@@ -694,6 +704,7 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 			}
 		}
 		for pid := range sentPatients {
+			delete(e.probed, pid)
 			if err := t.PutJSON(bSent, t.NamedID("sent "+pid), true); err != nil {
 				return err
 			}
@@ -707,12 +718,93 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 	})
 }
 
+// hold moves the queued changes of excluded patients out of the outbox,
+// so that runs do not read them again and again; release puts them back
+// when the patient is no longer excluded.
+func (e *Engine) hold(held map[string][]store.ID) error {
+	if len(held) == 0 {
+		return nil
+	}
+	return e.v.Update(func(t *store.Tx) error {
+		for p, keys := range held {
+			pid, err := store.ParseID(p)
+			if err != nil {
+				continue // not a record id: leave it queued
+			}
+			var refs []Ref
+			if err := t.GetJSON(bHeld, pid, &refs); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			for _, k := range keys {
+				var r Ref
+				if err := t.GetJSON(bOutbox, k, &r); err != nil {
+					continue
+				}
+				if !slices.Contains(refs, r) {
+					refs = append(refs, r)
+				}
+				if err := t.Delete(bOutbox, k); err != nil {
+					return err
+				}
+			}
+			if err := t.PutJSON(bHeld, pid, refs); err != nil {
+				return err
+			}
+			e.held[p] = true
+		}
+		return nil
+	})
+}
+
+func (e *Engine) release(excluded map[string]bool) error {
+	if e.held == nil {
+		e.held = map[string]bool{}
+		err := e.v.View(func(t *store.Tx) error {
+			return t.ForEach(bHeld, func(id store.ID, _ []byte) error { e.held[id.String()] = true; return nil })
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var free []string
+	for p := range e.held {
+		if !excluded[p] {
+			free = append(free, p)
+		}
+	}
+	if len(free) == 0 {
+		return nil
+	}
+	return e.v.Update(func(t *store.Tx) error {
+		for _, p := range free {
+			pid, _ := store.ParseID(p)
+			var refs []Ref
+			if err := t.GetJSON(bHeld, pid, &refs); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			for _, r := range refs {
+				if err := t.PutJSON(bOutbox, metaID(t, r.Bucket, r.ID), r); err != nil {
+					return err
+				}
+			}
+			if err := t.Delete(bHeld, pid); err != nil {
+				return err
+			}
+			delete(e.held, p)
+		}
+		return nil
+	})
+}
+
 // maybeCompact rewrites the device's log as a snapshot when it has grown
 // long, or when a patient whose records it sent is now excluded.
 func (e *Engine) maybeCompact(ctx context.Context, own *head, excluded map[string]bool, st state) error {
 	var purge []string
 	err := e.v.View(func(t *store.Tx) error {
 		for p := range excluded {
+			if e.probed[p] {
+				continue
+			}
 			if _, err := t.Get(bSent, t.NamedID("sent "+p)); err == nil {
 				purge = append(purge, p)
 			}
@@ -722,10 +814,45 @@ func (e *Engine) maybeCompact(ctx context.Context, own *head, excluded map[strin
 	if err != nil {
 		return err
 	}
-	if len(purge) == 0 && len(own.Segments) <= e.cfg.CompactAfter {
+	if len(purge) == 0 && !longLog(*own, e.cfg.CompactAfter) {
+		e.markProbed(excluded)
 		return nil
 	}
-	return e.compact(ctx, own, excluded, purge)
+	if err := e.compact(ctx, own, excluded, purge); err != nil {
+		return err
+	}
+	e.markProbed(excluded)
+	return nil
+}
+
+// longLog says when a log deserves a new snapshot: many segments that
+// together weigh at least a quarter of the snapshot, so that rewriting the
+// snapshot costs, spread over the changes since, a constant factor of
+// those changes, whatever the vault's size.
+func longLog(h head, after int) bool {
+	if len(h.Segments) <= after {
+		return false
+	}
+	var seg, snap int
+	for _, r := range h.Segments {
+		seg += r.Size
+	}
+	for _, r := range h.Snapshot {
+		snap += r.Size
+	}
+	return seg*4 >= snap
+}
+
+// markProbed remembers the excluded patients whose records are known to
+// be off the bucket, so the next runs only look at new exclusions (a send
+// of a patient's records forgets them again).
+func (e *Engine) markProbed(excluded map[string]bool) {
+	if e.probed == nil {
+		e.probed = map[string]bool{}
+	}
+	for p := range excluded {
+		e.probed[p] = true
+	}
 }
 
 // compact writes a snapshot of the latest version of every record this
@@ -940,6 +1067,7 @@ type Status struct {
 	Series      string
 	Pending     int
 	Conflicts   int
+	Held        int // patients whose changes stay on this device
 	LastSuccess time.Time
 	LastError   string
 	Segments    uint64
@@ -954,7 +1082,7 @@ func ReadStatus(v *store.Vault) (Status, error) {
 			return err
 		}
 		s = Status{On: true, Device: st.Device, Series: st.Series, LastSuccess: st.LastSuccess, LastError: st.LastError, Segments: st.Seq,
-			Pending: t.Count(bOutbox), Conflicts: t.Count(bConflicts)}
+			Pending: t.Count(bOutbox), Conflicts: t.Count(bConflicts), Held: t.Count(bHeld)}
 		return nil
 	})
 	return s, err
@@ -1007,7 +1135,7 @@ func Resolve(v *store.Vault, id store.ID, restore bool) (Conflict, error) {
 func Disable(v *store.Vault) error {
 	v.SetChangeHook(nil)
 	return v.Update(func(t *store.Tx) error {
-		for _, b := range []string{bState, bOutbox} {
+		for _, b := range []string{bState, bOutbox, bHeld} {
 			var ids []store.ID
 			if err := t.ForEach(b, func(id store.ID, _ []byte) error { ids = append(ids, id); return nil }); err != nil {
 				return err

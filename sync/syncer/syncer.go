@@ -106,6 +106,9 @@ func Enable(ctx context.Context, p *practice.Practice, a practice.SyncAccount) (
 	if err != nil {
 		return engine.Status{}, Explain(err)
 	}
+	if err := p.RebuildHostingExclusions(); err != nil {
+		return engine.Status{}, err
+	}
 	if err := p.SetDeviceSeries(series); err != nil {
 		return engine.Status{}, err
 	}
@@ -183,13 +186,12 @@ func Now(ctx context.Context, p *practice.Practice, progress func(done, total in
 	}
 	e.Use(r, progress)
 	rep, err := e.Run(ctx)
-	var patients []store.ID
-	for _, c := range rep.Changed {
-		if c.Bucket == "patients" {
-			patients = append(patients, c.ID)
-		}
+	buckets := make([]string, len(rep.Changed))
+	ids := make([]store.ID, len(rep.Changed))
+	for i, c := range rep.Changed {
+		buckets[i], ids[i] = c.Bucket, c.ID
 	}
-	if ierr := p.SyncApplied(patients); ierr != nil && err == nil {
+	if ierr := p.SyncApplied(buckets, ids); ierr != nil && err == nil {
 		err = ierr
 	}
 	return rep, Explain(err)
@@ -207,8 +209,8 @@ func Resolve(p *practice.Practice, id store.ID, restore bool) error {
 	if err != nil {
 		return err
 	}
-	if restore && c.Bucket == "patients" {
-		return p.SyncApplied([]store.ID{c.Record})
+	if restore {
+		return p.SyncApplied([]string{c.Bucket}, []store.ID{c.Record})
 	}
 	return nil
 }

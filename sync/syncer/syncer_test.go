@@ -175,8 +175,22 @@ func TestDevicesShareAPracticeThroughARealS3ServerOverTLS(t *testing.T) {
 		t.Fatalf("third device's series = %q, want C", st.Series)
 	}
 
-	// What the host holds: nothing in clear, and nothing of the objector
-	// even once decrypted.
+	// A withdrawal on one device removes the patient from every device's
+	// log at the host (the other device learns it from the exclusion
+	// record, which carries only the random id).
+	if err := a.RecordConsent(ctx, privacy.Consent{PatientID: kept.ID, Purpose: privacy.HDSHosting, Decision: privacy.Withdrawn, Date: "2026-11-20", Proof: privacy.Oral}); err != nil {
+		t.Fatal(err)
+	}
+	syncNow(t, a)
+	syncNow(t, b)
+	syncNow(t, b)
+	syncNow(t, c)
+	if _, err := b.Patient(ctx, kept.ID); err != nil {
+		t.Fatal("a withdrawal on another device removed the patient locally")
+	}
+
+	// What the host holds: nothing in clear, and nothing of the patients
+	// who objected even once decrypted.
 	key, err := a.Vault().SyncKey()
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +210,18 @@ func TestDevicesShareAPracticeThroughARealS3ServerOverTLS(t *testing.T) {
 			t.Fatalf("object %s: %v", name, err)
 		}
 		for _, ch := range cs {
-			if ch.ID.String() == objector.ID || bytes.Contains(ch.Value, []byte(objector.ID)) || bytes.Contains(ch.Value, []byte("Zyxwvut")) {
-				t.Fatalf("object %s holds a record of the patient who objected (%s)", name, ch.Bucket)
+			if ch.Bucket == "hosting-exclusions" || ch.Del {
+				continue
+			}
+			for _, who := range []string{objector.ID, kept.ID} {
+				if ch.ID.String() == who || bytes.Contains(ch.Value, []byte(who)) {
+					t.Fatalf("object %s holds a record of a patient who objected (%s)", name, ch.Bucket)
+				}
+			}
+			for _, planted := range []string{"Zyxwvut", "Lambert"} {
+				if bytes.Contains(ch.Value, []byte(planted)) {
+					t.Fatalf("object %s holds %q once decrypted", name, planted)
+				}
 			}
 		}
 	}
