@@ -23,17 +23,19 @@ xdotool key ctrl+n; sleep 1; xdotool type --delay 20 "Lombalgie"
 shot consultation
 click 60 67; sleep 0.5; click 155 67; sleep 0.5; click 117 147; sleep 0.5; click 163 107
 shot agenda
-click 295 67; sleep 0.5; click 300 150
+click 263 67; sleep 0.5; click 300 150
 shot invoices
-click 470 67
+click 392 67
 shot exports
-click 640 67
+click 533 67
 shot privacy
-click 765 67
+click 662 67
 shot mail
-click 870 67
+click 770 67
+shot sync
+click 868 67
 shot support
-click 975 67
+click 972 67
 shot settings
 for f in docs/tour-*.png; do convert "$f" -colors 128 "PNG8:$f"; done
 cp docs/tour-record.png docs/screenshot.png

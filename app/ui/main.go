@@ -121,8 +121,8 @@ func newMainScreen(u *UI) *mainScreen {
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(u.t("Patients", "Patients"), theme.AccountIcon(), split),
 		container.NewTabItemWithIcon(u.t("Agenda", "Agenda"), theme.CalendarIcon(), m.agenda.content),
-		container.NewTabItemWithIcon(u.t("Notes d'honoraires", "Invoices"), theme.DocumentIcon(), m.invoices.content),
-		container.NewTabItemWithIcon(u.t("Exports comptables", "Accountant exports"), theme.DownloadIcon(), m.exports.content),
+		container.NewTabItemWithIcon(u.t("Honoraires", "Invoices"), theme.DocumentIcon(), m.invoices.content),
+		container.NewTabItemWithIcon(u.t("Comptabilité", "Accounting"), theme.DownloadIcon(), m.exports.content),
 		container.NewTabItemWithIcon(u.t("Confidentialité", "Privacy"), theme.VisibilityOffIcon(), m.privacy.content),
 		container.NewTabItemWithIcon(u.t("Messages", "Mail"), theme.MailComposeIcon(), m.mail.content),
 		container.NewTabItemWithIcon(u.t("Synchro", "Sync"), theme.ViewRefreshIcon(), m.sync.content),
