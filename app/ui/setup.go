@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"time"
 	"unicode"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +19,7 @@ import (
 	"github.com/cabinet-sante/cabinet/app/msg"
 	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/app/privacy"
+	"github.com/cabinet-sante/cabinet/sync/syncer"
 )
 
 // Setup is the first-run wizard: language and passphrase, the recovery
@@ -43,6 +45,12 @@ type Setup struct {
 	profile  map[string]*widget.Entry
 	warnings *widget.Label
 	finish   *widget.Button
+
+	joinBtn *widget.Button
+	join    struct {
+		endpoint, bucket, access, secret, caFile, recovery *widget.Entry
+		button                                             *widget.Button
+	}
 
 	async   func(work func() error, done func(error))
 	created *practice.Practice
@@ -183,9 +191,11 @@ func (s *Setup) stepPassphrase() {
 	})
 	s.create.Importance = widget.HighImportance
 	s.confirm.OnSubmitted = func(string) { s.create.OnTapped() }
+	s.joinBtn = widget.NewButtonWithIcon(u.t("Ce cabinet synchronise déjà un autre poste : rejoindre…", "This practice already syncs another computer: join…"), theme.DownloadIcon(), s.stepJoin)
+	s.joinBtn.Importance = widget.LowImportance
 	form := widget.NewForm(widget.NewFormItem(u.t("Langue", "Language"), s.lang))
 	s.show(u.t("Bienvenue dans Cabinet", "Welcome to Cabinet"),
-		container.NewVBox(form, intro, s.pass, s.confirm, s.strength, s.strengthText, s.create, progress, s.status))
+		container.NewVBox(form, intro, s.pass, s.confirm, s.strength, s.strengthText, s.create, progress, s.status, s.joinBtn))
 	s.win.Canvas().Focus(s.pass)
 }
 
@@ -303,4 +313,87 @@ func (s *Setup) saveProfile() error {
 func (s *Setup) end() {
 	s.win.Close()
 	s.done(s.created)
+}
+
+// stepJoin makes this computer a new device of a practice that already
+// syncs: the host's address and keys, the practice's recovery key and a
+// passphrase for this computer. The records come from the host.
+func (s *Setup) stepJoin() {
+	u := s.u
+	j := &s.join
+	j.endpoint, j.bucket, j.access, j.secret = widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewPasswordEntry()
+	j.caFile, j.recovery = widget.NewEntry(), widget.NewEntry()
+	j.endpoint.SetPlaceHolder(u.t("https://s3.hebergeur-hds.fr", "https://s3.hds-host.example"))
+	j.caFile.SetPlaceHolder(u.t("facultatif : certificat d'autorité (PEM)", "optional: CA certificate (PEM)"))
+	j.recovery.SetPlaceHolder("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+	s.pass, s.confirm = widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	s.pass.SetPlaceHolder(u.t("Phrase de passe de ce poste (12 caractères au moins)", "This computer's passphrase (12 characters at least)"))
+	s.confirm.SetPlaceHolder(u.t("Confirmation", "Confirm"))
+	s.status = widget.NewLabel("")
+	s.status.Wrapping = fyne.TextWrapWord
+	s.status.Importance = widget.DangerImportance
+	progress := widget.NewProgressBarInfinite()
+	progress.Stop()
+	progress.Hide()
+	intro := widget.NewLabel(u.t("Saisissez l'adresse et les clés de l'hébergeur, et la clé de secours du cabinet (celle du premier poste). Ce poste aura sa propre série de factures.",
+		"Type the host's address and keys, and the practice's recovery key (the first computer's). This computer gets its own invoice series."))
+	intro.Wrapping = fyne.TextWrapWord
+	j.button = widget.NewButtonWithIcon(u.t("Rejoindre le cabinet", "Join the practice"), theme.ConfirmIcon(), func() {
+		if s.pass.Text != s.confirm.Text {
+			s.status.SetText(u.t("Les deux saisies diffèrent.", "The two entries differ."))
+			return
+		}
+		pass := []byte(s.pass.Text)
+		if err := practice.CheckPassphraseStrength(pass); err != nil {
+			s.status.SetText(u.errText(err))
+			return
+		}
+		a := practice.SyncAccount{Endpoint: strings.TrimSpace(j.endpoint.Text), Bucket: strings.TrimSpace(j.bucket.Text),
+			AccessKey: strings.TrimSpace(j.access.Text), SecretKey: strings.TrimSpace(j.secret.Text)}
+		if f := strings.TrimSpace(j.caFile.Text); f != "" {
+			pem, err := os.ReadFile(f)
+			if err != nil {
+				s.status.SetText(u.errText(err))
+				return
+			}
+			a.CA = string(pem)
+		}
+		if err := a.Validate(); err != nil {
+			s.status.SetText(u.errText(err))
+			return
+		}
+		rk := j.recovery.Text
+		s.status.SetText("")
+		j.button.Disable()
+		progress.Show()
+		progress.Start()
+		s.async(func() error {
+			defer clear(pass)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+			defer cancel()
+			p, _, err := syncer.Join(ctx, s.dir, pass, rk, a, u.opts.Practice)
+			s.created = p
+			if err == nil {
+				err = p.SetConfig(context.Background(), practice.CfgLang, string(u.opts.Lang), "practitioner")
+			}
+			return err
+		}, func(err error) {
+			progress.Stop()
+			progress.Hide()
+			if err != nil {
+				j.button.Enable()
+				s.status.SetText(u.errText(err))
+				return
+			}
+			s.end()
+		})
+	})
+	j.button.Importance = widget.HighImportance
+	back := widget.NewButtonWithIcon(u.t("Retour", "Back"), theme.NavigateBackIcon(), s.stepPassphrase)
+	form := widget.NewForm(
+		widget.NewFormItem(u.t("Serveur S3", "S3 server"), j.endpoint), widget.NewFormItem(u.t("Compartiment", "Bucket"), j.bucket),
+		widget.NewFormItem(u.t("Clé d'accès", "Access key"), j.access), widget.NewFormItem(u.t("Clé secrète", "Secret key"), j.secret),
+		widget.NewFormItem(u.t("Autorité", "CA"), j.caFile), widget.NewFormItem(u.t("Clé de secours", "Recovery key"), j.recovery))
+	s.show(u.t("Rejoindre un cabinet", "Join a practice"),
+		container.NewVBox(intro, form, s.pass, s.confirm, container.NewHBox(back, j.button), progress, s.status))
 }

@@ -2,9 +2,15 @@ package ui
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/cabinet-sante/cabinet/app/patient"
+	"github.com/cabinet-sante/cabinet/app/practice"
 	"github.com/cabinet-sante/cabinet/sync/s3/s3test"
 	"github.com/cabinet-sante/cabinet/sync/syncer"
 )
@@ -54,5 +60,57 @@ func TestSyncScreenTurnsOnSyncsAndTurnsOff(t *testing.T) {
 	v.refresh()
 	if !strings.Contains(v.status.Text, "désactivée") || v.endpoint.Disabled() {
 		t.Fatalf("after turning off: %q", v.status.Text)
+	}
+}
+
+func TestFirstRunCanJoinAPracticeThatSyncs(t *testing.T) {
+	srv := s3test.Start(t)
+	first, rk, err := practice.Create(t.TempDir(), []byte(pass), popts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Close() })
+	if _, err := first.AddPatient(context.Background(), patient.Patient{BirthName: "Rejoint", FirstNames: "Anne", BirthDate: "1970-01-01", Sex: patient.Female}); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := os.ReadFile(srv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	acct := practice.SyncAccount{Endpoint: srv.Endpoint, Bucket: srv.Bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, CA: string(ca), Host: "test"}
+	if _, err := syncer.Enable(ctx, first, acct); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := syncer.Now(ctx, first, nil); err != nil {
+		t.Fatal(err)
+	}
+	test.NewTempApp(t)
+	dir := t.TempDir() + "/joined"
+	var got *practice.Practice
+	s := NewSetup(fyne.CurrentApp(), dir, Options{Practice: popts()}, func(p *practice.Practice) { got = p })
+	s.async = func(work func() error, done func(error)) { done(work()) }
+	test.Tap(s.joinBtn)
+	j := s.join
+	j.endpoint.SetText(srv.Endpoint)
+	j.bucket.SetText(srv.Bucket)
+	j.access.SetText(srv.AccessKey)
+	j.secret.SetText(srv.SecretKey)
+	j.caFile.SetText(srv.CAFile)
+	j.recovery.SetText("AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")
+	s.pass.SetText(pass)
+	s.confirm.SetText(pass)
+	test.Tap(j.button)
+	if got != nil || !strings.Contains(s.status.Text, "secours") {
+		t.Fatalf("a wrong recovery key: status %q", s.status.Text)
+	}
+	j.recovery.SetText(rk)
+	test.Tap(j.button)
+	if got == nil {
+		t.Fatalf("join did not finish: %q", s.status.Text)
+	}
+	t.Cleanup(func() { got.Close() })
+	if got.PatientCount() != first.PatientCount() || got.PatientCount() == 0 {
+		t.Fatalf("joined computer has %d patients, the first %d", got.PatientCount(), first.PatientCount())
 	}
 }

@@ -9,6 +9,8 @@ package syncer
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -150,21 +152,27 @@ func Join(ctx context.Context, dir string, passphrase []byte, recoveryKey string
 		return nil, rep, err
 	}
 	v.Close()
+	// Until the first download is in, the new vault holds nothing of
+	// value: any failure removes it, so that joining can simply be tried
+	// again.
 	p, err := practice.Open(dir, o)
 	if err != nil {
+		os.Remove(filepath.Join(dir, store.FileName))
+		return nil, rep, err
+	}
+	fail := func(err error) (*practice.Practice, engine.Report, error) {
+		p.Close()
+		os.Remove(filepath.Join(dir, store.FileName))
 		return nil, rep, err
 	}
 	if err := p.Unlock(passphrase); err != nil {
-		p.Close()
-		return nil, rep, err
+		return fail(err)
 	}
 	if _, err := Enable(ctx, p, a); err != nil {
-		p.Close()
-		return nil, rep, err
+		return fail(err)
 	}
-	rep, err = Now(ctx, p, nil)
-	if err != nil {
-		return p, rep, err
+	if rep, err = Now(ctx, p, nil); err != nil {
+		return fail(err)
 	}
 	return p, rep, nil
 }
