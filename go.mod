@@ -8,6 +8,7 @@ require (
 	github.com/emersion/go-imap/v2 v2.0.0-beta.8
 	github.com/go-co-op/gocron/v2 v2.21.2
 	github.com/minio/minio-go/v7 v7.4.1
+	github.com/mutecomm/go-sqlcipher/v4 v4.4.2
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.59.0
