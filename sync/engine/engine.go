@@ -551,9 +551,12 @@ func (e *Engine) Run(ctx context.Context) (rep Report, err error) {
 func (e *Engine) finish(rep Report, runErr error) {
 	detail := fmt.Sprintf("sent=%d received=%d conflicts=%d held=%d devices=%d", rep.Sent, rep.Applied, rep.Conflicts, rep.Held, rep.Devices)
 	_ = e.v.Update(func(t *store.Tx) error {
-		st, _, err := loadState(t)
+		st, on, err := loadState(t)
 		if err != nil {
 			return err
+		}
+		if !on { // turned off during the run: record the run, keep it off
+			return t.Audit(store.AuditEntry{Action: "sync.run", Detail: detail + " stopped=turned-off"})
 		}
 		st.Clock = e.clock.Now()
 		if runErr == nil {
@@ -709,9 +712,12 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 				return err
 			}
 		}
-		st, _, err := loadState(t)
+		st, on, err := loadState(t)
 		if err != nil {
 			return err
+		}
+		if !on {
+			return ErrOff
 		}
 		st.Seq = own.Seq
 		return saveState(t, st)
@@ -969,9 +975,12 @@ func (e *Engine) receive(ctx context.Context, h head, rep *Report) error {
 			if !last {
 				return nil
 			}
-			st, _, err := loadState(t)
+			st, on, err := loadState(t)
 			if err != nil {
 				return err
+			}
+			if !on {
+				return ErrOff // turned off meanwhile: apply nothing more
 			}
 			if st.Applied == nil {
 				st.Applied = map[string]uint64{}

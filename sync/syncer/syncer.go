@@ -28,6 +28,12 @@ func init() { practice.AtUnlock(attach) }
 // engines holds the engine of each unlocked practice with sync on.
 var engines sync.Map // *practice.Practice → *engine.Engine
 
+// running holds the cancel function of each practice's sync run in
+// progress, so that turning sync off stops its traffic at once.
+var running sync.Map // *practice.Practice → *runHandle
+
+type runHandle struct{ cancel context.CancelFunc }
+
 // attach installs the engine's change hook on a practice whose vault has
 // sync on, so that every change made from now on is queued for sending.
 func attach(p *practice.Practice) error {
@@ -192,6 +198,11 @@ func Now(ctx context.Context, p *practice.Practice, progress func(done, total in
 	if err != nil {
 		return engine.Report{}, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	h := &runHandle{cancel: cancel}
+	running.Store(p, h)
+	defer running.CompareAndDelete(p, h)
 	e.Use(r, progress)
 	rep, err := e.Run(ctx)
 	buckets := make([]string, len(rep.Changed))
@@ -232,6 +243,11 @@ func Disable(ctx context.Context, p *practice.Practice, forget bool) (deleted in
 	}
 	if !on {
 		return 0, Explain(engine.ErrOff)
+	}
+	// Stop a run in progress at once: what it applied stays applied, what
+	// it did not send stays queued.
+	if h, ok := running.Load(p); ok {
+		h.(*runHandle).cancel()
 	}
 	if forget {
 		r, err := Remote(a)

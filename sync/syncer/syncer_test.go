@@ -324,3 +324,51 @@ func TestDevicesConvergeAfterAFlakyNetwork(t *testing.T) {
 	}
 	t.Logf("%d of 12 runs failed under faults", failures)
 }
+
+// Turning sync off during a long first upload stops it at once, and the
+// device's data stays whole.
+func TestTurningSyncOffStopsARunInProgress(t *testing.T) {
+	srv := s3test.Start(t)
+	acct := account(t, srv, srv.Endpoint)
+	ctx := context.Background()
+	a, _ := firstDevice(t)
+	for i := range 300 {
+		addPatient(t, a, "Long-"+strings.Repeat("x", i%7), "")
+	}
+	if _, err := syncer.Enable(ctx, a, acct); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		var once bool
+		_, err := syncer.Now(ctx, a, func(int64, int64) {
+			if !once {
+				once = true
+				close(started)
+				time.Sleep(200 * time.Millisecond) // the run is mid-upload
+			}
+		})
+		done <- err
+	}()
+	<-started
+	stopAt := time.Now()
+	if _, err := syncer.Disable(ctx, a, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Log("the run finished before it could be stopped")
+	}
+	if d := time.Since(stopAt); d > 5*time.Second {
+		t.Fatalf("turning sync off took %v", d)
+	}
+	if st, _ := syncer.Status(a); st.On {
+		t.Fatal("sync still on")
+	}
+	if a.PatientCount() != 300 {
+		t.Fatalf("%d patients after stopping a run, want 300", a.PatientCount())
+	}
+	if rep, err := a.VerifyAudit(); err != nil || rep.Break != nil {
+		t.Fatalf("audit after a stopped run: %v %+v", err, rep.Break)
+	}
+}
