@@ -74,8 +74,13 @@ func (v *Vault) BackupFile(path string) (err error) {
 // keys in memory: same data key, every value authenticates, audit intact.
 func (v *Vault) checkCopy(path string) error {
 	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.checkCopyLocked(path)
+}
+
+// checkCopyLocked is checkCopy with v.mu held.
+func (v *Vault) checkCopyLocked(path string) error {
 	k := v.keys
-	v.mu.RUnlock()
 	if k == nil {
 		return ErrLocked
 	}

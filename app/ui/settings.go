@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,6 +27,7 @@ type settingsView struct {
 	status  *widget.Label
 
 	idle, lang, backupHour *widget.Select
+	compactBtn             *widget.Button
 	backupKeep, backupDir  *widget.Entry
 	prefsBtn               *widget.Button
 	prefsStatus            *widget.Label
@@ -119,6 +121,7 @@ func newSettingsView(u *UI) *settingsView {
 		v.prefsStatus.Importance = widget.SuccessImportance
 		v.prefsStatus.SetText(u.t("Préférences enregistrées (la langue s'applique au prochain démarrage).", "Preferences saved (the language applies at the next start)."))
 	})
+	v.compactBtn = widget.NewButtonWithIcon(u.t("Compacter le coffre…", "Compact the vault…"), theme.StorageIcon(), v.confirmCompact)
 	where := widget.NewLabel(u.t("Emplacement du coffre : ", "Vault location: ") + u.p.Dir() +
 		u.t("\n(pour un autre emplacement : cabinet --vault DOSSIER, ou la variable CABINET_VAULT)", "\n(another location: cabinet --vault FOLDER, or the CABINET_VAULT variable)"))
 	where.Wrapping = fyne.TextWrapWord
@@ -128,7 +131,7 @@ func newSettingsView(u *UI) *settingsView {
 		widget.NewFormItem(u.t("Sauvegarde quotidienne", "Daily backup"), v.backupHour),
 		widget.NewFormItem(u.t("Sauvegardes gardées", "Backups kept"), v.backupKeep),
 		widget.NewFormItem(u.t("Dossier des sauvegardes", "Backup folder"), v.backupDir),
-	), v.prefsBtn, v.prefsStatus))
+	), container.NewHBox(v.prefsBtn, v.compactBtn), v.prefsStatus))
 	left = widget.NewCard("", "", container.NewVBox(left, prefs))
 	actForm := container.NewGridWithColumns(4, v.code, v.label, v.price, v.ngap)
 	right := widget.NewCard(u.t("Catalogue d'actes", "Acts catalogue"), "",
@@ -218,4 +221,36 @@ func (v *settingsView) saveAct() error {
 	v.acts, _ = v.u.p.Acts(context.Background())
 	v.actList.Refresh()
 	return nil
+}
+
+// confirmCompact rewrites the vault file without its free space, after
+// saying what it does.
+func (v *settingsView) confirmCompact() {
+	u := v.u
+	dialog.ShowConfirm(u.t("Compacter le coffre ?", "Compact the vault?"),
+		u.t("Le fichier du coffre est réécrit sans son espace libre, vérifié, puis remplace l'ancien. Cabinet reste en attente pendant l'opération (quelques secondes).",
+			"The vault file is rewritten without its free space, checked, then replaces the old one. Cabinet waits meanwhile (a few seconds)."),
+		func(ok bool) {
+			if ok {
+				v.compact()
+			}
+		}, u.win)
+}
+
+func (v *settingsView) compact() {
+	u := v.u
+	v.compactBtn.Disable()
+	v.prefsStatus.SetText(u.t("Compactage en cours…", "Compacting…"))
+	var before, after int64
+	u.async(func() (err error) {
+		before, after, err = u.p.Vault().Compact()
+		return err
+	}, func(err error) {
+		v.compactBtn.Enable()
+		if err != nil {
+			v.prefsStatus.SetText(u.errText(err))
+			return
+		}
+		v.prefsStatus.SetText(fmt.Sprintf(u.t("Coffre compacté : %.1f Mo → %.1f Mo.", "Vault compacted: %.1f MB → %.1f MB."), float64(before)/1e6, float64(after)/1e6))
+	})
 }

@@ -114,3 +114,17 @@ func TestFirstRunCanJoinAPracticeThatSyncs(t *testing.T) {
 		t.Fatalf("joined computer has %d patients, the first %d", got.PatientCount(), first.PatientCount())
 	}
 }
+
+func TestSettingsCompactTheVault(t *testing.T) {
+	p := lockedPractice(t)
+	u := newUI(t, p, Options{})
+	unlock(t, u, pass)
+	v := u.main.settings
+	v.compact()
+	if !strings.Contains(v.prefsStatus.Text, "Coffre compacté") {
+		t.Fatalf("after compaction: %q", v.prefsStatus.Text)
+	}
+	if hits, _ := p.Search(context.Background(), "helene", 5); len(hits) != 1 {
+		t.Fatal("patient lost after compaction")
+	}
+}

@@ -67,6 +67,7 @@ func commands() []command {
 		{"passwd", "passwd --vault DIR: change the passphrase (old then new, one per line on stdin)", cmdPasswd},
 		{"backup", "backup --vault DIR --out FILE: write a verified encrypted backup", cmdBackup},
 		{"restore", "restore --vault DIR --from FILE: restore a backup (passphrase of the backup)", cmdRestore},
+		{"compact", "compact --vault DIR: rewrite the vault file without its free space (checked before it replaces the file)", cmdCompact},
 		{"version", "version: print version, commit and build date", cmdVersion},
 	}
 }

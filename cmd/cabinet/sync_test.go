@@ -89,3 +89,14 @@ func TestSyncFromTheCommandLine(t *testing.T) {
 		}
 	}
 }
+
+func TestCompactFromTheCommandLine(t *testing.T) {
+	vault, passFile, id := vaultWithPatient(t)
+	out, errs, code := cabinet(t, "", "compact", "--vault", vault, "--passphrase-file", passFile)
+	if code != 0 || !strings.Contains(out, "compacté") {
+		t.Fatalf("compact: %q %q", out, errs)
+	}
+	if out, errs, code = cabinet(t, "", "patient", "show", id, "--vault", vault, "--passphrase-file", passFile); code != 0 || !strings.Contains(out, "Hélène") {
+		t.Fatalf("patient after compaction: %q %q", out, errs)
+	}
+}

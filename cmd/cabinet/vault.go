@@ -142,3 +142,21 @@ func cmdAudit(c *cli, args []string) error {
 	}
 	return nil
 }
+
+func cmdCompact(c *cli, args []string) error {
+	fs := c.flags("compact")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	before, after, err := p.Vault().Compact()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, c.t("Coffre compacté : %.1f Mo → %.1f Mo.\n", "Vault compacted: %.1f MB → %.1f MB.\n"), float64(before)/1e6, float64(after)/1e6)
+	return nil
+}
