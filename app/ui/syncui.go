@@ -268,6 +268,9 @@ func (v *syncView) refresh() {
 		}
 		text := fmt.Sprintf(u.t("Activée avec %s. Dernière réussite : %s. En attente d'envoi : %d. Série de factures de ce poste : « %s ».",
 			"On with %s. Last success: %s. Waiting to be sent: %d. This device's invoice series: \"%s\"."), a.Host, last, st.Pending, st.Series)
+		if st.FirstUpload {
+			text += u.t(" Premier envoi à faire.", " First upload to do.")
+		}
 		if st.LastError != "" {
 			text += u.t(" Dernière erreur : ", " Last error: ") + st.LastError + "."
 		}

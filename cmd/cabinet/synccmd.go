@@ -114,8 +114,8 @@ func cmdSync(c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, c.t("Synchronisation activée (poste %s, série de factures « %s »). %d enregistrement(s) à envoyer : lancez cabinet sync now.\n",
-			"Sync on (device %s, invoice series \"%s\"). %d record(s) to send: run cabinet sync now.\n"), st.Device, st.Series, st.Pending)
+		fmt.Fprintf(c.stdout, c.t("Synchronisation activée (poste %s, série de factures « %s ») : lancez cabinet sync now pour le premier envoi.\n",
+			"Sync on (device %s, invoice series \"%s\"): run cabinet sync now for the first upload.\n"), st.Device, st.Series)
 		return nil
 	case "now":
 		rep, err := syncer.Now(ctx, p, func(done, total int64) {

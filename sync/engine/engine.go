@@ -74,6 +74,9 @@ type state struct {
 	Series  string            `json:"series"`
 	Seq     uint64            `json:"seq"`     // last segment this device wrote
 	Applied map[string]uint64 `json:"applied"` // per other device: last segment applied
+	// Marked: every shared record was given a version and queued once
+	// (the first upload); false until the first run has done it.
+	Marked bool `json:"marked,omitempty"`
 	Clock   HLC               `json:"clock"`
 	// Purged lists the excluded patients already removed from this
 	// device's log.
@@ -297,10 +300,10 @@ func newName(prefix string) string {
 }
 
 // Setup turns sync on for a vault: it checks or writes the practice's key
-// object, chooses the device's name and invoice series, and marks every
-// shared record for upload. Running it again on a vault already set up
+// object and chooses the device's name and invoice series. The first run
+// queues every shared record. Running it again on a vault already set up
 // changes nothing.
-func Setup(ctx context.Context, v *store.Vault, r Remote, tracked func(*store.Tx, string, store.ID) bool) (device, series string, err error) {
+func Setup(ctx context.Context, v *store.Vault, r Remote) (device, series string, err error) {
 	key, err := v.SyncKey()
 	if err != nil {
 		return "", "", err
@@ -346,59 +349,78 @@ func Setup(ctx context.Context, v *store.Vault, r Remote, tracked func(*store.Tx
 		}
 	}
 	st = state{Device: newName("")[:16], Series: series, Applied: map[string]uint64{}}
-	e := &Engine{v: v, dev: st.Device, clock: NewClock(st.Device, nil), cfg: Config{Tracked: tracked}}
-	err = v.Update(func(t *store.Tx) error {
-		if err := saveState(t, st); err != nil {
-			return err
-		}
-		return e.markAll(t)
-	})
-	if err != nil {
+	if err := v.Update(func(t *store.Tx) error { return saveState(t, st) }); err != nil {
 		return "", "", err
 	}
 	return st.Device, st.Series, nil
 }
 
-// markAll gives every shared record a first version and queues it.
-func (e *Engine) markAll(t *store.Tx) error {
-	names, err := t.Buckets()
-	if err != nil {
+// markAll gives every shared record a first version and queues it, a few
+// thousand records per transaction so that memory stays flat whatever the
+// vault's size. The change hook is live meanwhile, so a record changed
+// during the marking is queued all the same. It ends by noting in the
+// state that the marking is complete; a run that finds it incomplete
+// (interrupted) starts it again.
+func (e *Engine) markAll() error {
+	var names []string
+	if err := e.v.View(func(t *store.Tx) (err error) { names, err = t.Buckets(); return err }); err != nil {
 		return err
 	}
 	for _, b := range names {
 		if strings.HasPrefix(b, "sync-") || b == "audit" {
 			continue // the engine's own state; the audit journal stays each device's own
 		}
-		type rec struct {
-			id store.ID
-			v  []byte
-		}
-		var recs []rec
-		err := t.ForEach(b, func(id store.ID, v []byte) error {
-			if e.cfg.Tracked(t, b, id) {
-				recs = append(recs, rec{id, append([]byte(nil), v...)})
-			}
-			return nil
+		var ids []store.ID
+		err := e.v.View(func(t *store.Tx) error {
+			return t.ForEach(b, func(id store.ID, _ []byte) error {
+				if e.cfg.Tracked(t, b, id) {
+					ids = append(ids, id)
+				}
+				return nil
+			})
 		})
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
-			if _, ok, err := loadMeta(t, b, r.id); err != nil || ok {
-				if err != nil {
-					return err
+		for start := 0; start < len(ids); start += 2000 {
+			part := ids[start:min(start+2000, len(ids))]
+			err := e.v.Update(func(t *store.Tx) error {
+				for _, id := range part {
+					if _, ok, err := loadMeta(t, b, id); err != nil || ok {
+						if err != nil {
+							return err
+						}
+						if err := t.PutJSON(bOutbox, metaID(t, b, id), Ref{Bucket: b, ID: id}); err != nil {
+							return err
+						}
+						continue
+					}
+					v, err := t.Get(b, id)
+					if errors.Is(err, store.ErrNotFound) {
+						continue // deleted since: its deletion has a version already
+					}
+					if err != nil {
+						return err
+					}
+					if err := e.localEdit(t, b, id, v, false); err != nil {
+						return err
+					}
 				}
-				if err := t.PutJSON(bOutbox, metaID(t, b, r.id), Ref{Bucket: b, ID: r.id}); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := e.localEdit(t, b, r.id, r.v, false); err != nil {
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	return e.v.Update(func(t *store.Tx) error {
+		st, on, err := loadState(t)
+		if err != nil || !on {
+			return err
+		}
+		st.Marked = true
+		return saveState(t, st)
+	})
 }
 
 func checkKeyObject(key, raw []byte) error {
@@ -523,12 +545,15 @@ func (e *Engine) Run(ctx context.Context) (rep Report, err error) {
 		// copy" elsewhere): send everything again. Local data is never
 		// touched because the remote is empty.
 		if err := e.v.Update(func(t *store.Tx) error {
-			st.Seq, st.Purged = 0, nil
-			if err := saveState(t, st); err != nil {
-				return err
-			}
-			return e.markAll(t)
+			st.Seq, st.Purged, st.Marked = 0, nil, false
+			return saveState(t, st)
 		}); err != nil {
+			return rep, err
+		}
+	}
+	if !st.Marked {
+		// First run (or the remote was emptied): every shared record goes.
+		if err := e.markAll(); err != nil {
 			return rep, err
 		}
 	}
@@ -1075,6 +1100,7 @@ type Status struct {
 	Device      string
 	Series      string
 	Pending     int
+	FirstUpload bool // the first upload has not been queued yet
 	Conflicts   int
 	Held        int // patients whose changes stay on this device
 	LastSuccess time.Time
@@ -1091,7 +1117,7 @@ func ReadStatus(v *store.Vault) (Status, error) {
 			return err
 		}
 		s = Status{On: true, Device: st.Device, Series: st.Series, LastSuccess: st.LastSuccess, LastError: st.LastError, Segments: st.Seq,
-			Pending: t.Count(bOutbox), Conflicts: t.Count(bConflicts), Held: t.Count(bHeld)}
+			Pending: t.Count(bOutbox), Conflicts: t.Count(bConflicts), Held: t.Count(bHeld), FirstUpload: !st.Marked}
 		return nil
 	})
 	return s, err

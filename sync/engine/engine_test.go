@@ -107,7 +107,7 @@ func firstDevice(t *testing.T, r Remote) (*device, string) {
 
 func (d *device) start(r Remote) {
 	d.t.Helper()
-	if _, _, err := Setup(context.Background(), d.v, r, testConfig(r, d).Tracked); err != nil {
+	if _, _, err := Setup(context.Background(), d.v, r); err != nil {
 		d.t.Fatal(err)
 	}
 	e, err := New(d.v, testConfig(r, d))
@@ -425,7 +425,7 @@ func TestAnotherPracticesBucketIsRefused(t *testing.T) {
 	a, _ := firstDevice(t, r)
 	a.start(r)
 	other, _ := firstDevice(t, r)
-	_, _, err := Setup(context.Background(), other.v, r, testConfig(r, other).Tracked)
+	_, _, err := Setup(context.Background(), other.v, r)
 	if !errors.Is(err, ErrOtherPractice) {
 		t.Fatalf("setup on another practice's bucket: %v, want ErrOtherPractice", err)
 	}

@@ -110,7 +110,7 @@ func Enable(ctx context.Context, p *practice.Practice, a practice.SyncAccount) (
 	if err := r.Check(ctx); err != nil {
 		return engine.Status{}, Explain(err)
 	}
-	_, series, err := engine.Setup(ctx, p.Vault(), r, p.SyncTracked)
+	_, series, err := engine.Setup(ctx, p.Vault(), r)
 	if err != nil {
 		return engine.Status{}, Explain(err)
 	}

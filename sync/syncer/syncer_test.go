@@ -105,8 +105,8 @@ func TestDevicesShareAPracticeThroughARealS3ServerOverTLS(t *testing.T) {
 	if _, err := syncer.Enable(ctx, a, acct); err != nil {
 		t.Fatalf("enable: %v", err)
 	}
-	if st, _ := syncer.Status(a); !st.On || st.Pending == 0 {
-		t.Fatalf("status after enable = %+v, want on with records queued", st)
+	if st, _ := syncer.Status(a); !st.On || !st.FirstUpload {
+		t.Fatalf("status after enable = %+v, want on with the first upload to do", st)
 	}
 	if rep := syncNow(t, a); rep.Held == 0 {
 		t.Fatalf("first sync held %d records; the objector's must stay", rep.Held)
