@@ -77,7 +77,7 @@ type state struct {
 	// Marked: every shared record was given a version and queued once
 	// (the first upload); false until the first run has done it.
 	Marked bool `json:"marked,omitempty"`
-	Clock   HLC               `json:"clock"`
+	Clock  HLC  `json:"clock"`
 	// Purged lists the excluded patients already removed from this
 	// device's log.
 	Purged      []string  `json:"purged,omitempty"`
