@@ -157,37 +157,11 @@ func (s *Setup) stepPassphrase() {
 	progress.Stop()
 	progress.Hide()
 	s.create = widget.NewButtonWithIcon(u.t("Créer le coffre", "Create the vault"), theme.ConfirmIcon(), func() {
-		if s.pass.Text != s.confirm.Text {
-			s.status.SetText(u.t("Les deux saisies diffèrent.", "The two entries differ."))
-			return
-		}
-		pass := []byte(s.pass.Text)
-		if err := practice.CheckPassphraseStrength(pass); err != nil {
-			s.status.SetText(u.errText(err))
-			return
-		}
-		s.status.SetText("")
-		s.create.Disable()
-		progress.Show()
-		progress.Start()
-		s.async(func() error {
-			defer clear(pass)
+		s.makeVault(s.create, progress, nil, func(pass []byte) (*practice.Practice, error) {
 			p, key, err := practice.Create(s.dir, pass, u.opts.Practice)
-			s.created, s.rk = p, key
-			if err == nil {
-				p.SetConfig(context.Background(), practice.CfgLang, string(u.opts.Lang), "practitioner")
-			}
-			return err
-		}, func(err error) {
-			progress.Stop()
-			progress.Hide()
-			if err != nil {
-				s.create.Enable()
-				s.status.SetText(u.errText(err))
-				return
-			}
-			s.stepKey()
-		})
+			s.rk = key
+			return p, err
+		}, s.stepKey)
 	})
 	s.create.Importance = widget.HighImportance
 	s.confirm.OnSubmitted = func(string) { s.create.OnTapped() }
@@ -338,55 +312,27 @@ func (s *Setup) stepJoin() {
 	intro := widget.NewLabel(u.t("Saisissez l'adresse et les clés de l'hébergeur, et la clé de secours du cabinet (celle du premier poste). Ce poste aura sa propre série de factures.",
 		"Type the host's address and keys, and the practice's recovery key (the first computer's). This computer gets its own invoice series."))
 	intro.Wrapping = fyne.TextWrapWord
-	j.button = widget.NewButtonWithIcon(u.t("Rejoindre le cabinet", "Join the practice"), theme.ConfirmIcon(), func() {
-		if s.pass.Text != s.confirm.Text {
-			s.status.SetText(u.t("Les deux saisies diffèrent.", "The two entries differ."))
-			return
-		}
-		pass := []byte(s.pass.Text)
-		if err := practice.CheckPassphraseStrength(pass); err != nil {
-			s.status.SetText(u.errText(err))
-			return
-		}
-		a := practice.SyncAccount{Endpoint: strings.TrimSpace(j.endpoint.Text), Bucket: strings.TrimSpace(j.bucket.Text),
+	var a practice.SyncAccount
+	account := func() error {
+		a = practice.SyncAccount{Endpoint: strings.TrimSpace(j.endpoint.Text), Bucket: strings.TrimSpace(j.bucket.Text),
 			AccessKey: strings.TrimSpace(j.access.Text), SecretKey: strings.TrimSpace(j.secret.Text)}
 		if f := strings.TrimSpace(j.caFile.Text); f != "" {
 			pem, err := os.ReadFile(f)
 			if err != nil {
-				s.status.SetText(u.errText(err))
-				return
+				return err
 			}
 			a.CA = string(pem)
 		}
-		if err := a.Validate(); err != nil {
-			s.status.SetText(u.errText(err))
-			return
-		}
+		return a.Validate()
+	}
+	j.button = widget.NewButtonWithIcon(u.t("Rejoindre le cabinet", "Join the practice"), theme.ConfirmIcon(), func() {
 		rk := j.recovery.Text
-		s.status.SetText("")
-		j.button.Disable()
-		progress.Show()
-		progress.Start()
-		s.async(func() error {
-			defer clear(pass)
+		s.makeVault(j.button, progress, account, func(pass []byte) (*practice.Practice, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 			defer cancel()
 			p, _, err := syncer.Join(ctx, s.dir, pass, rk, a, u.opts.Practice)
-			s.created = p
-			if err == nil {
-				err = p.SetConfig(context.Background(), practice.CfgLang, string(u.opts.Lang), "practitioner")
-			}
-			return err
-		}, func(err error) {
-			progress.Stop()
-			progress.Hide()
-			if err != nil {
-				j.button.Enable()
-				s.status.SetText(u.errText(err))
-				return
-			}
-			s.end()
-		})
+			return p, err
+		}, s.end)
 	})
 	j.button.Importance = widget.HighImportance
 	back := widget.NewButtonWithIcon(u.t("Retour", "Back"), theme.NavigateBackIcon(), s.stepPassphrase)
@@ -396,4 +342,50 @@ func (s *Setup) stepJoin() {
 		widget.NewFormItem(u.t("Autorité", "CA"), j.caFile), widget.NewFormItem(u.t("Clé de secours", "Recovery key"), j.recovery))
 	s.show(u.t("Rejoindre un cabinet", "Join a practice"),
 		container.NewVBox(intro, form, s.pass, s.confirm, container.NewHBox(back, j.button), progress, s.status))
+}
+
+// makeVault checks the passphrase typed twice (and, with ready, the rest
+// of the form), then makes the vault off the UI goroutine with make
+// (create or join) while a progress bar runs, sets the language and goes
+// on to next. A failure is shown and the button works again.
+func (s *Setup) makeVault(button *widget.Button, progress *widget.ProgressBarInfinite, ready func() error,
+	make func(pass []byte) (*practice.Practice, error), next func()) {
+	u := s.u
+	if s.pass.Text != s.confirm.Text {
+		s.status.SetText(u.t("Les deux saisies diffèrent.", "The two entries differ."))
+		return
+	}
+	pass := []byte(s.pass.Text)
+	if err := practice.CheckPassphraseStrength(pass); err != nil {
+		s.status.SetText(u.errText(err))
+		return
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			s.status.SetText(u.errText(err))
+			return
+		}
+	}
+	s.status.SetText("")
+	button.Disable()
+	progress.Show()
+	progress.Start()
+	s.async(func() error {
+		defer clear(pass)
+		p, err := make(pass)
+		s.created = p
+		if err == nil {
+			err = p.SetConfig(context.Background(), practice.CfgLang, string(u.opts.Lang), "practitioner")
+		}
+		return err
+	}, func(err error) {
+		progress.Stop()
+		progress.Hide()
+		if err != nil {
+			button.Enable()
+			s.status.SetText(u.errText(err))
+			return
+		}
+		next()
+	})
 }
