@@ -628,30 +628,99 @@ type pending struct {
 	c   Change
 }
 
-// send uploads the queued changes in segments, then the head, then
-// clears the queue of what was sent (unless it changed again meanwhile).
+// errBatchFull stops the outbox walk once a segment is full.
+var errBatchFull = errors.New("segment full")
+
+// send uploads the queued changes one segment at a time: the segment, then
+// the head that lists it, then the queue cleared of what it holds (unless
+// a change came meanwhile). Memory stays at one segment whatever the
+// vault's size, and an interrupted upload resumes where it stopped: what
+// the head lists is never sent again.
 func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, rep *Report) error {
 	if err := e.release(excluded); err != nil {
 		return err
 	}
-	var out []pending
+	// A device's first upload is its first snapshot.
+	first := len(own.Snapshot) == 0 && len(own.Segments) == 0
 	var total int64
-	sentPatients := map[string]bool{}
-	held := map[string][]store.ID{} // patient → outbox keys to move to the held bucket
-	err := e.v.View(func(t *store.Tx) error {
+	if err := e.v.View(func(t *store.Tx) error { total = int64(t.Count(bOutbox)); return nil }); err != nil {
+		return err
+	}
+	var done int64
+	for {
+		batch, stale, held, sentPatients, err := e.nextBatch(excluded)
+		if err != nil {
+			return err
+		}
+		for _, keys := range held {
+			rep.Held += len(keys)
+		}
+		if err := e.hold(held); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return e.dropStale(stale)
+		}
+		cs := make([]Change, len(batch))
+		for i, p := range batch {
+			cs[i] = p.c
+		}
+		name := newName(segPrefix + e.dev + "/")
+		obj := sealObject(e.key, name, encodeSegment(cs))
+		if err := e.cfg.Remote.Put(ctx, name, obj); err != nil {
+			return fmt.Errorf("upload segment: %w", err)
+		}
+		own.Seq++
+		r := ref{Seq: own.Seq, Name: name, Size: len(obj)}
+		if first {
+			own.Snapshot, own.SnapSeq = append(own.Snapshot, r), own.Seq
+		} else {
+			own.Segments = append(own.Segments, r)
+		}
+		if err := e.writeHead(ctx, *own); err != nil {
+			return fmt.Errorf("upload device head: %w", err)
+		}
+		rep.Segments++
+		rep.Bytes += int64(len(obj))
+		rep.Sent += len(batch)
+		if err := e.sent(batch, stale, sentPatients, own.Seq); err != nil {
+			return err
+		}
+		done += int64(len(batch))
+		if e.cfg.Progress != nil {
+			e.cfg.Progress(min(done, total), max(total, done))
+		}
+	}
+}
+
+// nextBatch reads queued changes until a segment is full. Queue entries
+// that point at nothing (stale) and changes of excluded patients (held)
+// come back apart.
+func (e *Engine) nextBatch(excluded map[string]bool) (batch []pending, stale []store.ID, held map[string][]store.ID, patients map[string]bool, err error) {
+	held, patients = map[string][]store.ID{}, map[string]bool{}
+	size := 0
+	err = e.v.View(func(t *store.Tx) error {
 		return t.ForEach(bOutbox, func(k store.ID, v []byte) error {
+			if len(batch) > 0 && size >= e.cfg.SegmentSize {
+				return errBatchFull
+			}
 			var r Ref
 			if err := json.Unmarshal(v, &r); err != nil {
 				return store.ErrCorrupt
 			}
 			m, ok, err := loadMeta(t, r.Bucket, r.ID)
-			if err != nil || !ok {
+			if err != nil {
 				return err
+			}
+			if !ok {
+				stale = append(stale, k)
+				return nil
 			}
 			c := m.Change
 			if !c.Del {
 				val, err := t.Get(r.Bucket, r.ID)
 				if errors.Is(err, store.ErrNotFound) {
+					stale = append(stale, k)
 					return nil
 				}
 				if err != nil {
@@ -660,66 +729,27 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 				if p := e.cfg.PatientOf(t, r.Bucket, r.ID, val); p != "" {
 					if excluded[p] {
 						held[p] = append(held[p], k)
-						rep.Held++
 						return nil
 					}
-					sentPatients[p] = true
+					patients[p] = true
 				}
 				c.Value = val
 			}
-			total += int64(len(c.Value))
-			out = append(out, pending{key: k, c: c})
+			size += len(c.Value) + 200
+			batch = append(batch, pending{key: k, c: c})
 			return nil
 		})
 	})
-	if err != nil {
-		return err
+	if errors.Is(err, errBatchFull) {
+		err = nil
 	}
-	if err := e.hold(held); err != nil {
-		return err
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	// A device's first upload is its first snapshot.
-	first := len(own.Snapshot) == 0 && len(own.Segments) == 0
-	var done int64
-	for start := 0; start < len(out); {
-		size, end := 0, start
-		for end < len(out) && (end == start || size+len(out[end].c.Value) <= e.cfg.SegmentSize) {
-			size += len(out[end].c.Value) + 200
-			end++
-		}
-		batch := make([]Change, 0, end-start)
-		for _, p := range out[start:end] {
-			batch = append(batch, p.c)
-		}
-		name := newName(segPrefix + e.dev + "/")
-		obj := sealObject(e.key, name, encodeSegment(batch))
-		if err := e.cfg.Remote.Put(ctx, name, obj); err != nil {
-			return fmt.Errorf("upload segment: %w", err)
-		}
-		own.Seq++
-		own.Segments = append(own.Segments, ref{Seq: own.Seq, Name: name, Size: len(obj)})
-		rep.Segments++
-		rep.Bytes += int64(len(obj))
-		for _, p := range out[start:end] {
-			done += int64(len(p.c.Value))
-		}
-		if e.cfg.Progress != nil {
-			e.cfg.Progress(done, total)
-		}
-		start = end
-	}
-	if first {
-		own.Snapshot, own.Segments, own.SnapSeq = own.Segments, nil, own.Seq
-	}
-	if err := e.writeHead(ctx, *own); err != nil {
-		return fmt.Errorf("upload device head: %w", err)
-	}
-	rep.Sent = len(out)
+	return batch, stale, held, patients, err
+}
+
+// sent clears the queue of a segment the head now lists.
+func (e *Engine) sent(batch []pending, stale []store.ID, patients map[string]bool, seq uint64) error {
 	return e.v.Update(func(t *store.Tx) error {
-		for _, p := range out {
+		for _, p := range batch {
 			m, ok, err := loadMeta(t, p.c.Bucket, p.c.ID)
 			if err != nil {
 				return err
@@ -731,7 +761,12 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 				return err
 			}
 		}
-		for pid := range sentPatients {
+		for _, k := range stale {
+			if err := t.Delete(bOutbox, k); err != nil {
+				return err
+			}
+		}
+		for pid := range patients {
 			delete(e.probed, pid)
 			if err := t.PutJSON(bSent, t.NamedID("sent "+pid), true); err != nil {
 				return err
@@ -744,8 +779,22 @@ func (e *Engine) send(ctx context.Context, own *head, excluded map[string]bool, 
 		if !on {
 			return ErrOff
 		}
-		st.Seq = own.Seq
+		st.Seq = seq
 		return saveState(t, st)
+	})
+}
+
+func (e *Engine) dropStale(stale []store.ID) error {
+	if len(stale) == 0 {
+		return nil
+	}
+	return e.v.Update(func(t *store.Tx) error {
+		for _, k := range stale {
+			if err := t.Delete(bOutbox, k); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -968,11 +1017,11 @@ func (e *Engine) receive(ctx context.Context, h head, rep *Report) error {
 	if applied > h.Seq {
 		applied = 0 // that device's log was reset: read it again (applying twice changes nothing)
 	}
+	// Snapshot chunks carry the sequence number they cover (a compaction
+	// gives them all the head's number; a first upload numbers them one
+	// by one), so the same rule picks snapshot and segments.
 	var todo []ref
-	if applied < h.SnapSeq || (applied == 0 && len(h.Snapshot) > 0) {
-		todo = append(todo, h.Snapshot...)
-	}
-	for _, s := range h.Segments {
+	for _, s := range append(slices.Clone(h.Snapshot), h.Segments...) {
 		if s.Seq > applied {
 			todo = append(todo, s)
 		}

@@ -456,3 +456,41 @@ func TestMergeOfRawValuesKeepsTheLoser(t *testing.T) {
 	var x map[string]any
 	_ = json.Unmarshal(nil, &x)
 }
+
+// failingRemote fails every Put after the first n.
+type failingRemote struct {
+	*memRemote
+	n int
+}
+
+func (f *failingRemote) Put(ctx context.Context, name string, b []byte) error {
+	if f.n <= 0 {
+		return errors.New("connection reset")
+	}
+	f.n--
+	return f.memRemote.Put(ctx, name, b)
+}
+
+func TestAnInterruptedFirstUploadResumesWhereItStopped(t *testing.T) {
+	r := newMem()
+	a, rk := firstDevice(t, r)
+	for range 300 {
+		a.put("patients", store.NewID(), patientRec{Name: strings.Repeat("n", 400)})
+	}
+	a.start(r)
+	a.e.cfg.SegmentSize = 16 << 10 // many small segments
+	a.e.Use(&failingRemote{memRemote: r, n: 10}, nil)
+	if _, err := a.e.Run(context.Background()); err == nil {
+		t.Fatal("the run survived a dropped connection")
+	}
+	a.e.Use(r, nil)
+	rep := a.sync()
+	if rep.Sent == 0 || rep.Sent >= 300 {
+		t.Fatalf("the resumed upload sent %d records; want only those not listed yet (fewer than 300)", rep.Sent)
+	}
+	b := joinDevice(t, r, rk)
+	b.sync()
+	if n := countBucket(t, b.v, "patients"); n != 300 {
+		t.Fatalf("the other device has %d patients, want 300", n)
+	}
+}
