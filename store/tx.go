@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -61,6 +62,7 @@ type Tx struct {
 	newNames []string
 	hook     ChangeHook
 	quiet    bool
+	touched  map[string]bool // buckets written in this transaction
 }
 
 // View runs fn in a read-only transaction.
@@ -99,6 +101,9 @@ func (v *Vault) update(k *keys, fn func(*Tx) error) error {
 		return v.db.Update(func(btx *bolt.Tx) error {
 			t := &Tx{v: v, tx: btx, k: k, hook: v.hook}
 			if err := fn(t); err != nil {
+				return err
+			}
+			if err := t.bumpGenerations(); err != nil {
 				return err
 			}
 			return t.registerNewBuckets()
@@ -159,6 +164,7 @@ func (t *Tx) Put(bucket string, id ID, value []byte) error {
 	if err := b.Put(id[:], seal(t.k.records, value, associatedData(bucket, id[:]))); err != nil {
 		return err
 	}
+	t.touch(bucket)
 	return t.changed(bucket, id, false)
 }
 
@@ -198,6 +204,7 @@ func (t *Tx) Delete(bucket string, id ID) error {
 	if err := b.Delete(id[:]); err != nil {
 		return err
 	}
+	t.touch(bucket)
 	return t.changed(bucket, id, true)
 }
 
@@ -277,3 +284,54 @@ func (t *Tx) bucketNames() ([]string, error) {
 // Buckets lists the logical names of the buckets that hold data, so that
 // checks (a full decrypt, a scan after an erasure) can visit every value.
 func (t *Tx) Buckets() ([]string, error) { return t.bucketNames() }
+
+func (t *Tx) touch(bucket string) {
+	if t.touched == nil {
+		t.touched = map[string]bool{}
+	}
+	t.touched[bucket] = true
+}
+
+func (t *Tx) generationKey(bucket string) []byte {
+	return append([]byte("gen "), t.physical(bucket)...)
+}
+
+func (t *Tx) storedGeneration(bucket string) (uint64, error) {
+	key := t.generationKey(bucket)
+	raw := t.tx.Bucket(metaBucket).Get(key)
+	if raw == nil {
+		return 0, nil
+	}
+	pt, err := open(t.k.records, raw, associatedData("meta", key))
+	if err != nil || len(pt) != 8 {
+		return 0, corrupt("meta", "a generation counter does not authenticate")
+	}
+	return binary.BigEndian.Uint64(pt), nil
+}
+
+// Generation counts the transactions that wrote to bucket, this one
+// included when it did: a cache derived from a bucket (the search index)
+// is valid while the count it was made at has not moved.
+func (t *Tx) Generation(bucket string) (uint64, error) {
+	g, err := t.storedGeneration(bucket)
+	if t.touched[bucket] {
+		g++
+	}
+	return g, err
+}
+
+func (t *Tx) bumpGenerations() error {
+	for b := range t.touched {
+		g, err := t.storedGeneration(b)
+		if err != nil {
+			return err
+		}
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], g+1)
+		key := t.generationKey(b)
+		if err := t.tx.Bucket(metaBucket).Put(key, seal(t.k.records, v[:], associatedData("meta", key))); err != nil {
+			return err
+		}
+	}
+	return nil
+}

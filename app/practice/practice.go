@@ -43,6 +43,9 @@ type Practice struct {
 	mu     sync.Mutex
 	onLock []func()
 
+	indexStamp  atomic.Pointer[indexStamp] // the state of the saved index
+	indexLoaded bool                       // the last unlock loaded the saved index (tests)
+
 	hostingMu    sync.Mutex
 	hosting      map[string]bool // patients kept off the host (see SyncExcluded)
 	hostingValid atomic.Bool
@@ -170,12 +173,120 @@ func AtUnlock(fn func(*Practice) error) {
 	unlockHooks.Unlock()
 }
 
-// buildIndex decrypts every patient once and indexes them in memory. The
-// decoding is spread over the CPUs.
+// buildIndex makes the search index at unlock: from its sealed snapshot
+// when no patient changed since it was written (see saveIndex), else by
+// decrypting every patient.
 func (p *Practice) buildIndex() error {
+	ix, stamp, err := p.loadIndex()
+	if err != nil {
+		return err
+	}
+	p.indexLoaded = ix != nil
+	if ix == nil {
+		if ix, stamp, err = p.freshIndex(); err != nil {
+			return err
+		}
+		if err := p.writeIndex(ix, stamp); err != nil {
+			return err
+		}
+	}
+	p.index.ReplaceWith(ix)
+	p.indexStamp.Store(&stamp)
+	return nil
+}
+
+// indexStamp says which state of the patients a search index reflects:
+// the write counts of the buckets it is made from.
+type indexStamp struct{ Patients, Flags uint64 }
+
+const bSearchIndex = "search-index" // the sealed snapshot of the search index, on this device only
+
+func stampOf(tx *store.Tx) (indexStamp, error) {
+	pg, err := tx.Generation(bPatients)
+	if err != nil {
+		return indexStamp{}, err
+	}
+	fg, err := tx.Generation(bFlags)
+	return indexStamp{pg, fg}, err
+}
+
+type savedIndex struct {
+	Stamp indexStamp `json:"stamp"`
+	Data  []byte     `json:"data"`
+}
+
+// loadIndex returns the saved index if it is still valid, or nil.
+func (p *Practice) loadIndex() (*patient.Index, indexStamp, error) {
+	var saved savedIndex
+	var now indexStamp
+	err := p.vault.View(func(tx *store.Tx) (err error) {
+		if now, err = stampOf(tx); err != nil {
+			return err
+		}
+		err = tx.GetJSON(bSearchIndex, tx.NamedID("snapshot"), &saved)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil || saved.Stamp != now || saved.Data == nil {
+		return nil, now, err
+	}
+	ix, err := patient.LoadIndex(saved.Data)
+	if err != nil {
+		return nil, now, nil // unreadable: rebuilt from the records
+	}
+	return ix, now, nil
+}
+
+// writeIndex seals the index in the vault, unless a patient changed since
+// the state it reflects.
+func (p *Practice) writeIndex(ix *patient.Index, stamp indexStamp) error {
+	data := ix.Snapshot()
+	defer clear(data)
+	return p.vault.Update(func(tx *store.Tx) error {
+		now, err := stampOf(tx)
+		if err != nil || now != stamp {
+			return err
+		}
+		return tx.PutJSON(bSearchIndex, tx.NamedID("snapshot"), savedIndex{Stamp: stamp, Data: data})
+	})
+}
+
+// saveIndex brings the saved index up to date before the vault locks, so
+// that the next unlock loads it instead of decrypting every patient. It is
+// made afresh from the records (not from the index in memory), so it is
+// right whatever wrote to the vault meanwhile.
+func (p *Practice) saveIndex() error {
+	var now indexStamp
+	if err := p.vault.View(func(tx *store.Tx) (err error) { now, err = stampOf(tx); return err }); err != nil {
+		return err
+	}
+	if last := p.indexStamp.Load(); last != nil && *last == now {
+		return nil
+	}
+	ix, stamp, err := p.freshIndex()
+	if err != nil {
+		return err
+	}
+	if err := p.writeIndex(ix, stamp); err != nil {
+		return err
+	}
+	p.indexStamp.Store(&stamp)
+	return nil
+}
+
+// freshIndex decrypts every patient once and indexes them. The decoding
+// is spread over the CPUs.
+func (p *Practice) freshIndex() (*patient.Index, indexStamp, error) {
 	var raws [][]byte
+	var stamp indexStamp
 	archived := map[store.ID]bool{} // archived records stay out of daily search
 	err := p.vault.View(func(tx *store.Tx) error {
+		var err error
+		if stamp, err = stampOf(tx); err != nil {
+			return err
+		}
 		if err := tx.ForEach(bFlags, func(id store.ID, v []byte) error {
 			var f Flags
 			if json.Unmarshal(v, &f) == nil && f.Archived != "" {
@@ -194,7 +305,7 @@ func (p *Practice) buildIndex() error {
 		})
 	})
 	if err != nil {
-		return err
+		return nil, stamp, err
 	}
 	ps := make([]patient.Patient, len(raws))
 	workers := runtime.GOMAXPROCS(0)
@@ -214,11 +325,11 @@ func (p *Practice) buildIndex() error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return nil, stamp, err
 	}
-	p.index.Clear()
-	p.index.PutAll(ps)
-	return nil
+	ix := patient.NewIndex()
+	ix.PutAll(ps)
+	return ix, stamp, nil
 }
 
 // OnLock registers fn to run after the vault locks (the GUI returns to the
@@ -232,6 +343,9 @@ func (p *Practice) OnLock(fn func()) {
 // Lock drops the keys and the search index from memory.
 func (p *Practice) Lock() {
 	wasUnlocked := p.vault.Unlocked()
+	if wasUnlocked {
+		_ = p.saveIndex() // best effort: without it the next unlock rebuilds
+	}
 	p.vault.Lock()
 	p.index.Clear()
 	if !wasUnlocked {

@@ -94,7 +94,7 @@ var sharedBuckets = map[string]bool{
 
 // localBuckets never leave the device.
 var localBuckets = map[string]bool{
-	bSettings: true, bNoteSeries: true, bDrafts: true, bSupport: true, "audit": true,
+	bSettings: true, bNoteSeries: true, bDrafts: true, bSupport: true, bSearchIndex: true, "audit": true,
 }
 
 // SyncTracked says whether a record is shared with the practice's other
