@@ -1,7 +1,9 @@
 package practice
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +45,8 @@ type Practice struct {
 	mu     sync.Mutex
 	onLock []func()
 
-	indexStamp  atomic.Pointer[indexStamp] // the state of the saved index
+	indexStamp  atomic.Pointer[indexStamp] // the state the index in memory was made at
+	savedStamp  atomic.Pointer[indexStamp] // the state of the saved index
 	indexLoaded bool                       // the last unlock loaded the saved index (tests)
 
 	hostingMu    sync.Mutex
@@ -182,11 +185,11 @@ func (p *Practice) buildIndex() error {
 		return err
 	}
 	p.indexLoaded = ix != nil
-	if ix == nil {
+	if ix != nil {
+		p.savedStamp.Store(&stamp)
+	} else {
+		p.savedStamp.Store(nil)
 		if ix, stamp, err = p.freshIndex(); err != nil {
-			return err
-		}
-		if err := p.writeIndex(ix, stamp); err != nil {
 			return err
 		}
 	}
@@ -210,70 +213,74 @@ func stampOf(tx *store.Tx) (indexStamp, error) {
 	return indexStamp{pg, fg}, err
 }
 
-type savedIndex struct {
-	Stamp indexStamp `json:"stamp"`
-	Data  []byte     `json:"data"`
+func (s indexStamp) bytes() []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, s.Patients), s.Flags)
 }
 
 // loadIndex returns the saved index if it is still valid, or nil.
 func (p *Practice) loadIndex() (*patient.Index, indexStamp, error) {
-	var saved savedIndex
 	var now indexStamp
+	var ix *patient.Index
 	err := p.vault.View(func(tx *store.Tx) (err error) {
 		if now, err = stampOf(tx); err != nil {
 			return err
 		}
-		err = tx.GetJSON(bSearchIndex, tx.NamedID("snapshot"), &saved)
+		raw, err := tx.Get(bSearchIndex, tx.NamedID("snapshot"))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		defer clear(raw)
+		if len(raw) < 16 || !bytes.Equal(raw[:16], now.bytes()) {
+			return nil // stale: something wrote to the patients since
+		}
+		ix, _ = patient.LoadIndex(raw[16:]) // unreadable: nil, rebuilt from the records
+		return nil
 	})
-	if err != nil || saved.Stamp != now || saved.Data == nil {
-		return nil, now, err
-	}
-	ix, err := patient.LoadIndex(saved.Data)
-	if err != nil {
-		return nil, now, nil // unreadable: rebuilt from the records
-	}
-	return ix, now, nil
+	return ix, now, err
 }
 
 // writeIndex seals the index in the vault, unless a patient changed since
 // the state it reflects.
 func (p *Practice) writeIndex(ix *patient.Index, stamp indexStamp) error {
-	data := ix.Snapshot()
+	data := append(stamp.bytes(), ix.Snapshot()...)
 	defer clear(data)
 	return p.vault.Update(func(tx *store.Tx) error {
 		now, err := stampOf(tx)
 		if err != nil || now != stamp {
 			return err
 		}
-		return tx.PutJSON(bSearchIndex, tx.NamedID("snapshot"), savedIndex{Stamp: stamp, Data: data})
+		if err := tx.Put(bSearchIndex, tx.NamedID("snapshot"), data); err != nil {
+			return err
+		}
+		p.savedStamp.Store(&stamp)
+		return nil
 	})
 }
 
 // saveIndex brings the saved index up to date before the vault locks, so
-// that the next unlock loads it instead of decrypting every patient. It is
-// made afresh from the records (not from the index in memory), so it is
-// right whatever wrote to the vault meanwhile.
+// that the next unlock loads it instead of decrypting every patient. The
+// index in memory is written when nothing wrote to the patients since it
+// was made (it is then exactly what the records give); otherwise it is
+// made afresh from the records, so it is right whatever wrote meanwhile.
 func (p *Practice) saveIndex() error {
 	var now indexStamp
 	if err := p.vault.View(func(tx *store.Tx) (err error) { now, err = stampOf(tx); return err }); err != nil {
 		return err
 	}
-	if last := p.indexStamp.Load(); last != nil && *last == now {
+	if saved := p.savedStamp.Load(); saved != nil && *saved == now {
 		return nil
+	}
+	if made := p.indexStamp.Load(); made != nil && *made == now {
+		return p.writeIndex(p.index, now)
 	}
 	ix, stamp, err := p.freshIndex()
 	if err != nil {
 		return err
 	}
-	if err := p.writeIndex(ix, stamp); err != nil {
-		return err
-	}
-	p.indexStamp.Store(&stamp)
-	return nil
+	return p.writeIndex(ix, stamp)
 }
 
 // freshIndex decrypts every patient once and indexes them. The decoding

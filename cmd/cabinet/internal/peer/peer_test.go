@@ -112,7 +112,13 @@ func (c *cabinet) scan(fn func(patient.Patient)) error {
 	})
 }
 
+// reopen is what an unlock does in Cabinet: the index saved (sealed) at
+// lock is loaded instead of decrypting every patient.
 func (c *cabinet) reopen() error {
+	snapID := store.ID{1}
+	if err := c.v.Update(func(tx *store.Tx) error { return tx.Put("search-index", snapID, c.ix.Snapshot()) }); err != nil {
+		return err
+	}
 	c.v.Close()
 	v, err := store.Open(c.dir, nil)
 	if err != nil {
@@ -121,13 +127,15 @@ func (c *cabinet) reopen() error {
 	if err := v.Unlock(pass); err != nil {
 		return err
 	}
-	c.v, c.ix = v, patient.NewIndex()
-	var ps []patient.Patient
-	if err := c.scan(func(p patient.Patient) { ps = append(ps, p) }); err != nil {
+	c.v = v
+	return v.View(func(tx *store.Tx) error {
+		snap, err := tx.Get("search-index", snapID)
+		if err != nil {
+			return err
+		}
+		c.ix, err = patient.LoadIndex(snap)
 		return err
-	}
-	c.ix.PutAll(ps)
-	return nil
+	})
 }
 
 func (c *cabinet) close() { c.v.Close() }
@@ -315,18 +323,27 @@ func (p *plain) scan(fn func(patient.Patient)) error {
 }
 
 func (p *plain) reopen() error {
+	snap := p.ix.Snapshot()
+	if err := p.db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists([]byte("search-index"))
+		if err != nil {
+			return err
+		}
+		return bk.Put([]byte("snapshot"), snap)
+	}); err != nil {
+		return err
+	}
 	p.db.Close()
 	db, err := bolt.Open(p.path, 0o600, nil)
 	if err != nil {
 		return err
 	}
-	p.db, p.ix = db, patient.NewIndex()
-	var ps []patient.Patient
-	if err := p.scan(func(x patient.Patient) { ps = append(ps, x) }); err != nil {
+	p.db = db
+	return db.View(func(tx *bolt.Tx) error {
+		ix, err := patient.LoadIndex(tx.Bucket([]byte("search-index")).Get([]byte("snapshot")))
+		p.ix = ix
 		return err
-	}
-	p.ix.PutAll(ps)
-	return nil
+	})
 }
 
 func (p *plain) close() { p.db.Close() }
