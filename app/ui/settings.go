@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -27,7 +29,7 @@ type settingsView struct {
 	status  *widget.Label
 
 	idle, lang, backupHour *widget.Select
-	compactBtn             *widget.Button
+	compactBtn, keyFileBtn *widget.Button
 	backupKeep, backupDir  *widget.Entry
 	prefsBtn               *widget.Button
 	prefsStatus            *widget.Label
@@ -122,6 +124,7 @@ func newSettingsView(u *UI) *settingsView {
 		v.prefsStatus.SetText(u.t("Préférences enregistrées (la langue s'applique au prochain démarrage).", "Preferences saved (the language applies at the next start)."))
 	})
 	v.compactBtn = widget.NewButtonWithIcon(u.t("Compacter le coffre…", "Compact the vault…"), theme.StorageIcon(), v.confirmCompact)
+	v.keyFileBtn = widget.NewButtonWithIcon(u.t("Fichier clé…", "Key file…"), theme.AccountIcon(), v.keyFileDialog)
 	where := widget.NewLabel(u.t("Emplacement du coffre : ", "Vault location: ") + u.p.Dir() +
 		u.t("\n(pour un autre emplacement : cabinet --vault DOSSIER, ou la variable CABINET_VAULT)", "\n(another location: cabinet --vault FOLDER, or the CABINET_VAULT variable)"))
 	where.Wrapping = fyne.TextWrapWord
@@ -131,7 +134,7 @@ func newSettingsView(u *UI) *settingsView {
 		widget.NewFormItem(u.t("Sauvegarde quotidienne", "Daily backup"), v.backupHour),
 		widget.NewFormItem(u.t("Sauvegardes gardées", "Backups kept"), v.backupKeep),
 		widget.NewFormItem(u.t("Dossier des sauvegardes", "Backup folder"), v.backupDir),
-	), container.NewHBox(v.prefsBtn, v.compactBtn), v.prefsStatus))
+	), v.prefsBtn, container.NewHBox(v.compactBtn, v.keyFileBtn), v.prefsStatus))
 	left = widget.NewCard("", "", container.NewVBox(left, prefs))
 	actForm := container.NewGridWithColumns(4, v.code, v.label, v.price, v.ngap)
 	right := widget.NewCard(u.t("Catalogue d'actes", "Acts catalogue"), "",
@@ -253,4 +256,75 @@ func (v *settingsView) compact() {
 		}
 		v.prefsStatus.SetText(fmt.Sprintf(u.t("Coffre compacté : %.1f Mo → %.1f Mo.", "Vault compacted: %.1f MB → %.1f MB."), float64(before)/1e6, float64(after)/1e6))
 	})
+}
+
+// keyFileDialog sets up, replaces or removes the key file that a vault
+// can require besides the passphrase (second factor): the file is made
+// here, on removable media the practitioner chooses.
+func (v *settingsView) keyFileDialog() {
+	u := v.u
+	pass := widget.NewPasswordEntry()
+	path := widget.NewEntry()
+	path.SetPlaceHolder(u.t("/media/CLE-USB/cabinet.key", "/media/USB-STICK/cabinet.key"))
+	remove := widget.NewCheck(u.t("Ne plus exiger de fichier clé", "No longer require a key file"), nil)
+	intro := widget.NewLabel(u.t("Le coffre demandera ce fichier en plus de la phrase de passe. Gardez-le sur une clé USB, à part. La clé de secours ouvre toujours le coffre seule.",
+		"The vault will ask for this file besides the passphrase. Keep it on a USB stick, apart. The recovery key still opens the vault alone."))
+	intro.Wrapping = fyne.TextWrapWord
+	items := []*widget.FormItem{
+		widget.NewFormItem("", intro),
+		widget.NewFormItem(u.t("Phrase de passe", "Passphrase"), pass),
+		widget.NewFormItem(u.t("Nouveau fichier", "New file"), path),
+	}
+	if u.p.NeedsKeyFile() {
+		items = append(items, widget.NewFormItem("", remove))
+	}
+	d := dialog.NewForm(u.t("Fichier clé", "Key file"), u.t("Valider", "Confirm"), u.t("Annuler", "Cancel"), items, func(ok bool) {
+		if !ok {
+			return
+		}
+		var err error
+		if remove.Checked {
+			err = u.p.SetKeyFile([]byte(pass.Text), nil)
+		} else {
+			err = v.makeKeyFile([]byte(pass.Text), strings.TrimSpace(path.Text))
+		}
+		if err != nil {
+			v.prefsStatus.SetText(u.errText(err))
+			return
+		}
+		v.prefsStatus.SetText(map[bool]string{true: u.t("Le coffre ne demande plus de fichier clé.", "The vault no longer asks for a key file."),
+			false: u.t("Fichier clé créé : il sera demandé à chaque ouverture.", "Key file made: it will be asked for at each unlock.")}[remove.Checked])
+	}, u.win)
+	d.Resize(fyne.NewSize(520, 320))
+	d.Show()
+}
+
+// makeKeyFile writes a new random key file at path (never over an
+// existing file) and makes the vault require it.
+func (v *settingsView) makeKeyFile(pass []byte, path string) error {
+	u := v.u
+	defer clear(pass)
+	if path == "" {
+		return errors.New(u.t("Indiquez où écrire le fichier clé.", "Say where to write the key file."))
+	}
+	key := make([]byte, 64)
+	if _, err := rand.Read(key); err != nil {
+		return err
+	}
+	defer clear(key)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o400)
+	if err != nil {
+		return errors.New(u.t("Impossible d'écrire le fichier clé (un fichier existant n'est jamais remplacé) : ", "Cannot write the key file (an existing file is never replaced): ") + err.Error())
+	}
+	_, werr := f.Write(key)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = u.p.SetKeyFile(pass, key)
+	}
+	if werr != nil {
+		os.Remove(path)
+	}
+	return werr
 }

@@ -128,3 +128,64 @@ func TestSettingsCompactTheVault(t *testing.T) {
 		t.Fatal("patient lost after compaction")
 	}
 }
+
+func TestUnlockAsksForTheKeyFileWhenTheVaultHasOne(t *testing.T) {
+	p := lockedPractice(t)
+	if err := p.Unlock([]byte(pass)); err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 64)
+	for i := range key {
+		key[i] = byte(i * 7)
+	}
+	path := t.TempDir() + "/cabinet.key"
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetKeyFile([]byte(pass), key); err != nil {
+		t.Fatal(err)
+	}
+	p.Lock()
+	u := newUI(t, p, Options{})
+	if u.unlock.keyFile == nil {
+		t.Fatal("no key file field on the unlock screen")
+	}
+	unlock(t, u, pass)
+	if u.main != nil || !strings.Contains(u.unlock.status.Text, "fichier clé") {
+		t.Fatalf("unlocked without the key file (status %q)", u.unlock.status.Text)
+	}
+	u.unlock.keyFile.SetText(path)
+	u.unlock.pass.SetText("")
+	unlock(t, u, pass)
+	if u.main == nil {
+		t.Fatalf("the key file and passphrase did not unlock: %q", u.unlock.status.Text)
+	}
+}
+
+func TestSettingsMakeAndDropTheKeyFile(t *testing.T) {
+	p := lockedPractice(t)
+	u := newUI(t, p, Options{})
+	unlock(t, u, pass)
+	v := u.main.settings
+	path := t.TempDir() + "/cabinet.key"
+	if err := v.makeKeyFile([]byte("wrong passphrase"), path); err == nil {
+		t.Fatal("a wrong passphrase set a key file")
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatal("a refused change left a key file behind")
+	}
+	if err := v.makeKeyFile([]byte(pass), path); err != nil {
+		t.Fatal(err)
+	}
+	if !p.NeedsKeyFile() {
+		t.Fatal("the vault does not require the key file")
+	}
+	p.Lock()
+	if err := p.Unlock([]byte(pass)); err == nil {
+		t.Fatal("unlocked without the key file")
+	}
+	key, _ := os.ReadFile(path)
+	if err := p.UnlockWith([]byte(pass), key); err != nil {
+		t.Fatalf("passphrase and key file: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"errors"
+	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,6 +19,7 @@ type unlockScreen struct {
 	recovery *widget.Button
 	status   *widget.Label
 	progress *widget.ProgressBarInfinite
+	keyFile  *widget.Entry // the key file's path, when the vault asks for one
 }
 
 func newUnlockScreen(u *UI) *unlockScreen {
@@ -41,10 +44,25 @@ func newUnlockScreen(u *UI) *unlockScreen {
 			return
 		}
 		pass := []byte(s.pass.Text)
+		var key []byte
+		if s.keyFile != nil {
+			path := strings.TrimSpace(s.keyFile.Text)
+			if path == "" {
+				s.status.SetText(u.t("Ce coffre demande aussi son fichier clé : choisissez-le (clé USB).", "This vault also needs its key file: choose it (USB stick)."))
+				return
+			}
+			k, err := os.ReadFile(path)
+			if err != nil {
+				s.status.SetText(u.t("Fichier clé illisible : vérifiez que le support est branché.", "Cannot read the key file: check that the media is plugged in."))
+				return
+			}
+			key = k
+		}
 		s.busy(true)
 		u.async(func() error {
 			defer clear(pass)
-			return u.p.Unlock(pass)
+			defer clear(key)
+			return u.p.UnlockWith(pass, key)
 		}, func(err error) {
 			s.busy(false)
 			if err != nil {
@@ -62,7 +80,21 @@ func newUnlockScreen(u *UI) *unlockScreen {
 	s.recovery = widget.NewButton(u.t("J'ai perdu ma phrase de passe…", "I lost my passphrase…"), func() { u.recoveryDialog(s) })
 	s.recovery.Importance = widget.LowImportance
 
-	items := []fyne.CanvasObject{title, where, s.pass, s.button, s.progress, s.status}
+	items := []fyne.CanvasObject{title, where, s.pass}
+	if u.p.NeedsKeyFile() {
+		s.keyFile = widget.NewEntry()
+		s.keyFile.SetPlaceHolder(u.t("Fichier clé (sur la clé USB)", "Key file (on the USB stick)"))
+		browse := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() {
+			dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+				if err == nil && r != nil {
+					s.keyFile.SetText(r.URI().Path())
+					r.Close()
+				}
+			}, u.win)
+		})
+		items = append(items, container.NewBorder(nil, nil, nil, browse, s.keyFile))
+	}
+	items = append(items, s.button, s.progress, s.status)
 	if u.opts.DemoHint {
 		hint := widget.NewLabel(u.t("Coffre de démonstration : la phrase de passe est « demo ».",
 			"Demo vault: the passphrase is \"demo\"."))
