@@ -1,6 +1,7 @@
 package practice
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -616,22 +617,43 @@ func (p *Practice) Notes(ctx context.Context, f NoteFilter) ([]NoteState, error)
 func (p *Practice) Receipts(ctx context.Context, year int, names bool) ([]billing.Receipt, error) {
 	var out []billing.Receipt
 	prefix := fmt.Sprintf("%04d-", year)
+	// Only the payment lists that mention the year are decoded, and only
+	// the notes they pay are read: the export follows the year, not the
+	// practice's whole history.
+	needle := []byte(`"date":"` + prefix)
 	err := p.vault.View(func(tx *store.Tx) error {
-		notes := map[string]billing.Note{}
-		if err := forEachJSON(tx, bNotes, func(n billing.Note) error {
-			if n.Issued() {
-				notes[n.ID] = n
+		notes := map[string]*billing.Note{}
+		note := func(id string) (*billing.Note, error) {
+			if n, ok := notes[id]; ok {
+				return n, nil
 			}
-			return nil
-		}); err != nil {
-			return err
+			var n billing.Note
+			key, err := store.ParseID(id)
+			if err == nil {
+				err = tx.GetJSON(bNotes, key, &n)
+			}
+			if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrBadID) {
+				return nil, err
+			}
+			notes[id] = &n
+			return &n, nil
 		}
-		return forEachJSON(tx, bNotePayments, func(ps []billing.Payment) error {
+		return tx.ForEach(bNotePayments, func(_ store.ID, v []byte) error {
+			if !bytes.Contains(v, needle) {
+				return nil
+			}
+			var ps []billing.Payment
+			if err := json.Unmarshal(v, &ps); err != nil {
+				return fmt.Errorf("decode %s: %w", bNotePayments, store.ErrCorrupt)
+			}
 			for _, pay := range ps {
 				if !strings.HasPrefix(pay.Date, prefix) {
 					continue
 				}
-				n := notes[pay.NoteID]
+				n, err := note(pay.NoteID)
+				if err != nil {
+					return err
+				}
 				ref := billing.PatientRef(n.PatientID)
 				if names && n.PatientName != "" {
 					ref = n.PatientName
