@@ -2,8 +2,9 @@
 # Installs the Debian/Ubuntu packages Cabinet needs to build (cgo + OpenGL for
 # Fyne) and, with --gui-test, to look at the GUI headless. Installs only what
 # is missing, as root or through sudo; otherwise says what to install.
+# softhsm2 is the PKCS#11 token the second-factor tests use.
 set -euo pipefail
-pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev curl ca-certificates)
+pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev curl ca-certificates softhsm2)
 for a in "$@"; do
   case $a in
     --gui-test) pkgs+=(xvfb imagemagick poppler-utils xauth) ;;

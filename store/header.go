@@ -20,7 +20,11 @@ type header struct {
 	FailBoxPublic []byte    `json:"failed_unlock_box"`
 	// KeyFile: the passphrase alone does not open the vault; a key file
 	// (kept on removable media) takes part in the key derivation.
-	KeyFile bool   `json:"key_file,omitempty"`
+	KeyFile bool `json:"key_file,omitempty"`
+	// TokenChallenge: the second factor is a PKCS#11 token's signature of
+	// this random challenge (a CPS card signs deterministically), not a
+	// key file.
+	TokenChallenge []byte `json:"token_challenge,omitempty"`
 	Check   string `json:"check"`
 }
 

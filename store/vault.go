@@ -435,6 +435,34 @@ func (v *Vault) UnlockWith(passphrase, keyFile []byte) error {
 // removes it): the data key is rewrapped under the passphrase and the new
 // factor. The recovery key still opens the vault alone.
 func (v *Vault) SetKeyFile(passphrase, keyFile []byte) error {
+	return v.setFactor(passphrase, keyFile, nil)
+}
+
+// NewTokenChallenge returns a random challenge for [Vault.SetToken].
+func NewTokenChallenge() []byte { return randomBytes(32) }
+
+// SetToken makes a PKCS#11 token the second factor: signature is the
+// token's signature of challenge, which the vault keeps (in clear: it is
+// no secret) so that each unlock asks the token to sign it again.
+func (v *Vault) SetToken(passphrase, challenge, signature []byte) error {
+	if len(challenge) < 16 || len(signature) == 0 {
+		return errors.New("token factor: empty challenge or signature")
+	}
+	return v.setFactor(passphrase, signature, challenge)
+}
+
+// TokenChallenge is what the token must sign to unlock, or nil when the
+// second factor is not a token (readable while locked).
+func (v *Vault) TokenChallenge() []byte {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.hdr == nil || !v.hdr.KeyFile {
+		return nil
+	}
+	return append([]byte(nil), v.hdr.TokenChallenge...)
+}
+
+func (v *Vault) setFactor(passphrase, keyFile, challenge []byte) error {
 	v.mu.RLock()
 	k := v.keys
 	old := v.hdr
@@ -452,6 +480,10 @@ func (v *Vault) SetKeyFile(passphrase, keyFile []byte) error {
 	wipe(kek)
 	h := *old
 	h.KeyFile = len(keyFile) > 0
+	h.TokenChallenge = nil
+	if h.KeyFile {
+		h.TokenChallenge = challenge
+	}
 	var kf []byte
 	if h.KeyFile {
 		sum := sha256.Sum256(keyFile)
@@ -717,6 +749,7 @@ func (v *Vault) SetPassphrase(passphrase []byte) error {
 		// Opened with the recovery key: the key file is not known, so the
 		// new passphrase alone will open the vault again.
 		h.KeyFile = false
+		h.TokenChallenge = nil
 	}
 	kek := kekFor(passphrase, k.keyFile, &h)
 	h.ByPassphrase = seal(kek, k.data, h.wrapAD("passphrase"))

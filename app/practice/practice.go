@@ -137,6 +137,16 @@ func (p *Practice) SetKeyFile(passphrase, keyFile []byte) error {
 	return p.vault.SetKeyFile(passphrase, keyFile)
 }
 
+// TokenChallenge is what the PKCS#11 token must sign to unlock, or nil
+// when the vault's second factor (if any) is not a token.
+func (p *Practice) TokenChallenge() []byte { return p.vault.TokenChallenge() }
+
+// SetToken makes a token's signature of challenge the second factor; the
+// passphrase must be the current one.
+func (p *Practice) SetToken(passphrase, challenge, signature []byte) error {
+	return p.vault.SetToken(passphrase, challenge, signature)
+}
+
 // UnlockWithRecovery opens the vault with the recovery key.
 func (p *Practice) UnlockWithRecovery(key string) error {
 	if err := p.vault.UnlockWithRecovery(key); err != nil {

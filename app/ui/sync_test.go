@@ -11,6 +11,9 @@ import (
 
 	"github.com/cabinet-sante/cabinet/app/patient"
 	"github.com/cabinet-sante/cabinet/app/practice"
+	"github.com/cabinet-sante/cabinet/store"
+	"github.com/cabinet-sante/cabinet/store/token"
+	"github.com/cabinet-sante/cabinet/store/token/softhsm"
 	"github.com/cabinet-sante/cabinet/sync/s3/s3test"
 	"github.com/cabinet-sante/cabinet/sync/syncer"
 )
@@ -187,5 +190,37 @@ func TestSettingsMakeAndDropTheKeyFile(t *testing.T) {
 	key, _ := os.ReadFile(path)
 	if err := p.UnlockWith([]byte(pass), key); err != nil {
 		t.Fatalf("passphrase and key file: %v", err)
+	}
+}
+
+func TestUnlockWithTheCard(t *testing.T) {
+	module := softhsm.New(t)
+	p := lockedPractice(t)
+	if err := p.Unlock([]byte(pass)); err != nil {
+		t.Fatal(err)
+	}
+	challenge := store.NewTokenChallenge()
+	sig, err := token.Sign(module, []byte(softhsm.PIN), challenge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetToken([]byte(pass), challenge, sig); err != nil {
+		t.Fatal(err)
+	}
+	p.Lock()
+	u := newUI(t, p, Options{PKCS11Module: module})
+	if u.unlock.module == nil || u.unlock.module.Text != module {
+		t.Fatal("no card fields on the unlock screen")
+	}
+	u.unlock.pin.SetText("000000")
+	unlock(t, u, pass)
+	if u.main != nil || !strings.Contains(u.unlock.status.Text, "PIN") {
+		t.Fatalf("a wrong PIN: status %q", u.unlock.status.Text)
+	}
+	u.unlock.pass.SetText("")
+	u.unlock.pin.SetText(softhsm.PIN)
+	unlock(t, u, pass)
+	if u.main == nil {
+		t.Fatalf("card and passphrase did not unlock: %q", u.unlock.status.Text)
 	}
 }

@@ -34,6 +34,9 @@ type Options struct {
 	IdleLock time.Duration
 	// Practice options for a vault the first-run window creates.
 	Practice *practice.Options
+	// PKCS11Module prefills the card's module on the unlock screen
+	// (cabinet --pkcs11-module M).
+	PKCS11Module string
 	// Jobs runs the daily duties (retention, rights reminders) while the
 	// vault is unlocked.
 	Jobs bool

@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/cabinet-sante/cabinet/store/token"
 )
 
 type unlockScreen struct {
@@ -20,6 +22,8 @@ type unlockScreen struct {
 	status   *widget.Label
 	progress *widget.ProgressBarInfinite
 	keyFile  *widget.Entry // the key file's path, when the vault asks for one
+	module   *widget.Entry // the PKCS#11 module, when the second factor is a card
+	pin      *widget.Entry
 }
 
 func newUnlockScreen(u *UI) *unlockScreen {
@@ -45,7 +49,17 @@ func newUnlockScreen(u *UI) *unlockScreen {
 		}
 		pass := []byte(s.pass.Text)
 		var key []byte
-		if s.keyFile != nil {
+		if s.module != nil {
+			pin := []byte(s.pin.Text)
+			sig, err := token.Sign(strings.TrimSpace(s.module.Text), pin, u.p.TokenChallenge())
+			clear(pin)
+			s.pin.SetText("")
+			if err != nil {
+				s.status.SetText(tokenText(u, err))
+				return
+			}
+			key = sig
+		} else if s.keyFile != nil {
 			path := strings.TrimSpace(s.keyFile.Text)
 			if path == "" {
 				s.status.SetText(u.t("Ce coffre demande aussi son fichier clé : choisissez-le (clé USB).", "This vault also needs its key file: choose it (USB stick)."))
@@ -81,7 +95,14 @@ func newUnlockScreen(u *UI) *unlockScreen {
 	s.recovery.Importance = widget.LowImportance
 
 	items := []fyne.CanvasObject{title, where, s.pass}
-	if u.p.NeedsKeyFile() {
+	if u.p.TokenChallenge() != nil {
+		s.module = widget.NewEntry()
+		s.module.SetPlaceHolder(u.t("Module PKCS#11 de la carte (chemin de la bibliothèque)", "The card's PKCS#11 module (library path)"))
+		s.module.SetText(u.opts.PKCS11Module)
+		s.pin = widget.NewPasswordEntry()
+		s.pin.SetPlaceHolder(u.t("Code PIN de la carte", "Card PIN"))
+		items = append(items, s.module, s.pin)
+	} else if u.p.NeedsKeyFile() {
 		s.keyFile = widget.NewEntry()
 		s.keyFile.SetPlaceHolder(u.t("Fichier clé (sur la clé USB)", "Key file (on the USB stick)"))
 		browse := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() {
@@ -173,4 +194,19 @@ func (u *UI) newPassphraseDialog() {
 		}, u.win)
 	d.Resize(fyne.NewSize(480, 220))
 	d.Show()
+}
+
+// tokenText words a card error for the practitioner.
+func tokenText(u *UI, err error) string {
+	switch {
+	case errors.Is(err, token.ErrPIN):
+		return u.t("Code PIN refusé par la carte.", "The card refused the PIN.")
+	case errors.Is(err, token.ErrNoToken):
+		return u.t("Aucune carte dans le lecteur.", "No card in the reader.")
+	case errors.Is(err, token.ErrModule):
+		return u.t("Module PKCS#11 introuvable ou illisible : vérifiez son chemin.", "PKCS#11 module missing or unreadable: check its path.")
+	case errors.Is(err, token.ErrNoKey):
+		return u.t("La carte ne contient pas de clé de signature.", "The card holds no signing key.")
+	}
+	return u.t("La carte n'a pas pu signer.", "The card could not sign.")
 }

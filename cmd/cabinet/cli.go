@@ -32,6 +32,8 @@ type cli struct {
 	vault    string
 	passFile string
 	keyFile  string // second factor, when the vault has one
+	pkcs11   string // PKCS#11 module of the token, when the vault's second factor is one
+	pinFile  string // the token's PIN (first line), never an argument
 }
 
 type command struct {
@@ -63,6 +65,7 @@ func commands() []command {
 		{"support", "support grant [--minutes N] [--listen ADDR] [--allow-patient-view] | password | log [--json]: remote support, closed unless granted", cmdSupport},
 		{"sync", "sync enable|now|status|join|disable|conflicts|resolve: end-to-end-encrypted sync to an HDS host (S3), off by default", cmdSync},
 		{"audit", "audit verify|list: check or list the audit journal", cmdAudit},
+		{"token", "token set --pkcs11-module M [--pin-file F] | token remove: a PKCS#11 token (CPS card) as second factor of the unlock", cmdToken},
 		{"keyfile", "keyfile create --out FILE | keyfile set --file FILE | keyfile remove: a key file as second factor of the unlock", cmdKeyFile},
 		{"passwd", "passwd --vault DIR: change the passphrase (old then new, one per line on stdin)", cmdPasswd},
 		{"backup", "backup --vault DIR --out FILE: write a verified encrypted backup", cmdBackup},
@@ -133,6 +136,8 @@ func (c *cli) flags(name string) *flag.FlagSet {
 	fs.StringVar(&c.vault, "vault", defaultVaultDir(), "vault directory")
 	fs.StringVar(&c.passFile, "passphrase-file", "", "file whose first line is the passphrase")
 	fs.StringVar(&c.keyFile, "key-file", "", "the vault's key file, when it has one as second factor")
+	fs.StringVar(&c.pkcs11, "pkcs11-module", "", "PKCS#11 module (library) of the token, when the vault's second factor is one (CPS card)")
+	fs.StringVar(&c.pinFile, "pin-file", "", "file whose first line is the token's PIN (else asked on the terminal)")
 	fs.Func("lang", "fr or en", func(s string) error {
 		switch s {
 		case "fr":
@@ -266,7 +271,14 @@ func (c *cli) open() (*practice.Practice, error) {
 	}
 	defer clear(pass)
 	var kf []byte
-	if c.keyFile != "" {
+	switch {
+	case p.TokenChallenge() != nil:
+		if kf, err = c.tokenSign(p.TokenChallenge()); err != nil {
+			p.Close()
+			return nil, err
+		}
+		defer clear(kf)
+	case c.keyFile != "":
 		if kf, err = os.ReadFile(c.keyFile); err != nil {
 			p.Close()
 			return nil, msg.Wrap(err, "Impossible de lire le fichier clé.", "Cannot read the key file.")

@@ -27,6 +27,7 @@ func runGUI(args []string) int {
 	vault := fs.String("vault", defaultVaultDir(), "vault directory")
 	lang := fs.String("lang", string(langFromEnv()), "fr or en")
 	hint := fs.Bool("demo-hint", false, "show the demo passphrase on the unlock screen")
+	module := fs.String("pkcs11-module", "", "PKCS#11 module of the card, when the vault's second factor is one")
 	idle := fs.Duration("idle-lock", -1, "lock after this long without activity (0: never; default: the vault's setting, 5m)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -36,7 +37,7 @@ func runGUI(args []string) int {
 		l = msg.EN
 	}
 	a := fyneapp.NewWithID("fr.cabinet-sante.cabinet")
-	o := ui.Options{Lang: l, DemoHint: *hint, Jobs: true, Version: version, Commit: commit, Built: date, VaultDir: *vault}
+	o := ui.Options{Lang: l, DemoHint: *hint, Jobs: true, Version: version, Commit: commit, Built: date, VaultDir: *vault, PKCS11Module: *module}
 	switch {
 	case *idle == 0:
 		o.IdleLock = -1 // never

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cabinet-sante/cabinet/store/token/softhsm"
 	"github.com/cabinet-sante/cabinet/sync/s3/s3test"
 )
 
@@ -98,5 +99,35 @@ func TestCompactFromTheCommandLine(t *testing.T) {
 	}
 	if out, errs, code = cabinet(t, "", "patient", "show", id, "--vault", vault, "--passphrase-file", passFile); code != 0 || !strings.Contains(out, "Hélène") {
 		t.Fatalf("patient after compaction: %q %q", out, errs)
+	}
+}
+
+func TestTokenSecondFactorFromTheCommandLine(t *testing.T) {
+	module := softhsm.New(t)
+	vault, passFile, _ := vaultWithPatient(t)
+	pinFile := filepath.Join(t.TempDir(), "pin")
+	if err := os.WriteFile(pinFile, []byte(softhsm.PIN+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	with := []string{"--vault", vault, "--passphrase-file", passFile, "--pkcs11-module", module, "--pin-file", pinFile}
+	if out, errs, code := cabinet(t, "", append([]string{"token", "set"}, with...)...); code != 0 {
+		t.Fatalf("token set: %q %q", out, errs)
+	}
+	if _, errs, code := cabinet(t, "", "patient", "search", "helene", "--vault", vault, "--passphrase-file", passFile); code == 0 || !strings.Contains(errs, "--pkcs11-module") {
+		t.Fatalf("without the card: code %d, %q; want a message naming --pkcs11-module", code, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "badpin")
+	os.WriteFile(bad, []byte("000000\n"), 0o600)
+	if _, errs, code := cabinet(t, "", "patient", "search", "helene", "--vault", vault, "--passphrase-file", passFile, "--pkcs11-module", module, "--pin-file", bad); code == 0 || !strings.Contains(errs, "PIN") {
+		t.Fatalf("wrong PIN: code %d, %q", code, errs)
+	}
+	if out, errs, code := cabinet(t, "", append([]string{"patient", "search", "helene"}, with...)...); code != 0 || !strings.Contains(out, "Hélène") {
+		t.Fatalf("with the card: %q %q", out, errs)
+	}
+	if _, errs, code := cabinet(t, "", append([]string{"token", "remove"}, with...)...); code != 0 {
+		t.Fatalf("token remove: %q", errs)
+	}
+	if out, errs, code := cabinet(t, "", "patient", "search", "helene", "--vault", vault, "--passphrase-file", passFile); code != 0 || !strings.Contains(out, "Hélène") {
+		t.Fatalf("after removing the card factor: %q %q", out, errs)
 	}
 }
