@@ -25,7 +25,7 @@ type header struct {
 	// this random challenge (a CPS card signs deterministically), not a
 	// key file.
 	TokenChallenge []byte `json:"token_challenge,omitempty"`
-	Check   string `json:"check"`
+	Check          string `json:"check"`
 }
 
 func (h *header) checksum() string {
