@@ -1,6 +1,6 @@
 module github.com/cabinet-sante/cabinet
 
-go 1.26.8
+go 1.26.11
 
 require (
 	codeberg.org/go-pdf/fpdf v0.12.0
@@ -59,7 +59,7 @@ require (
 	github.com/yuin/goldmark v1.7.8 // indirect
 	github.com/zeebo/xxh3 v1.1.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/image v0.40.0 // indirect
+	golang.org/x/image v0.48.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
