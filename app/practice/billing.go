@@ -1,7 +1,6 @@
 package practice
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -447,6 +446,9 @@ func (p *Practice) payInTx(tx *store.Tx, id store.ID, s *NoteState, amount billi
 	if err := tx.PutJSON(bNotePayments, id, s.Payments); err != nil {
 		return err
 	}
+	if err := addPayDay(tx, date, id); err != nil {
+		return err
+	}
 	s.Paid += amount
 	s.Status = billing.StatusOf(n, s.Paid, false)
 	s.Due = n.Total - s.Paid
@@ -617,51 +619,38 @@ func (p *Practice) Notes(ctx context.Context, f NoteFilter) ([]NoteState, error)
 func (p *Practice) Receipts(ctx context.Context, year int, names bool) ([]billing.Receipt, error) {
 	var out []billing.Receipt
 	prefix := fmt.Sprintf("%04d-", year)
-	// Only the payment lists that mention the year are decoded, and only
-	// the notes they pay are read: the export follows the year, not the
-	// practice's whole history.
-	needle := []byte(`"date":"` + prefix)
+	// The day index names the notes paid in the year: the export reads
+	// those and nothing of the practice's other years.
 	err := p.vault.View(func(tx *store.Tx) error {
-		notes := map[string]*billing.Note{}
-		note := func(id string) (*billing.Note, error) {
-			if n, ok := notes[id]; ok {
-				return n, nil
-			}
-			var n billing.Note
-			key, err := store.ParseID(id)
-			if err == nil {
-				err = tx.GetJSON(bNotes, key, &n)
-			}
-			if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrBadID) {
-				return nil, err
-			}
-			notes[id] = &n
-			return &n, nil
+		ids, err := paidIn(tx, year)
+		if err != nil {
+			return err
 		}
-		return tx.ForEach(bNotePayments, func(_ store.ID, v []byte) error {
-			if !bytes.Contains(v, needle) {
-				return nil
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 			var ps []billing.Payment
-			if err := json.Unmarshal(v, &ps); err != nil {
-				return fmt.Errorf("decode %s: %w", bNotePayments, store.ErrCorrupt)
+			if err := tx.GetJSON(bNotePayments, id, &ps); errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			var n billing.Note
+			if err := tx.GetJSON(bNotes, id, &n); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			ref := billing.PatientRef(n.PatientID)
+			if names && n.PatientName != "" {
+				ref = n.PatientName
 			}
 			for _, pay := range ps {
-				if !strings.HasPrefix(pay.Date, prefix) {
-					continue
+				if strings.HasPrefix(pay.Date, prefix) {
+					out = append(out, billing.Receipt{Payment: pay, NoteDate: n.Date, PatientRef: ref})
 				}
-				n, err := note(pay.NoteID)
-				if err != nil {
-					return err
-				}
-				ref := billing.PatientRef(n.PatientID)
-				if names && n.PatientName != "" {
-					ref = n.PatientName
-				}
-				out = append(out, billing.Receipt{Payment: pay, NoteDate: n.Date, PatientRef: ref})
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	billing.SortReceipts(out)
 	return out, err

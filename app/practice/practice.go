@@ -156,6 +156,10 @@ func (p *Practice) UnlockWithRecovery(key string) error {
 }
 
 func (p *Practice) afterUnlock() error {
+	if err := p.migrate(); err != nil {
+		p.vault.Lock()
+		return err
+	}
 	if err := p.buildIndex(); err != nil {
 		p.vault.Lock()
 		return err

@@ -90,6 +90,7 @@ var sharedBuckets = map[string]bool{
 	bDays: true, bBusy: true, bDocuments: true, bDocData: true, bPatientDocs: true,
 	bNotes: true, bNoteNumbers: true, bNotePayments: true, bNoteCredits: true, bActs: true,
 	bConsents: true, bRights: true, bFlags: true, bPolicy: true, bBreaches: true, bMail: true, bHosting: true,
+	bPayDays: true,
 }
 
 // localBuckets never leave the device.
