@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -150,6 +153,67 @@ func (t *Tx) open(bucket string, key, raw []byte) ([]byte, error) {
 		return nil, corrupt(fmt.Sprintf("bucket %s, key %x", bucket, key), "the value does not authenticate (changed, truncated or moved)")
 	}
 	return pt, nil
+}
+
+// GetMany calls fn with the value of each of ids found in bucket, index i
+// in ids; missing ids are skipped. The values are looked up in order and
+// decrypted on every core, so fn may run concurrently for different i and
+// must not touch the transaction. A value is valid only during its call.
+func (t *Tx) GetMany(bucket string, ids []ID, fn func(i int, value []byte) error) error {
+	b, err := t.bucket(bucket, false)
+	if err != nil || b == nil {
+		return err
+	}
+	raws := make([][]byte, len(ids))
+	for i, id := range ids {
+		raws[i] = b.Get(id[:])
+	}
+	var next atomic.Int64
+	var failed atomic.Bool
+	work := func() error {
+		for !failed.Load() {
+			i := int(next.Add(1) - 1)
+			if i >= len(ids) {
+				return nil
+			}
+			if raws[i] == nil {
+				continue
+			}
+			pt, err := t.open(bucket, ids[i][:], raws[i])
+			if err == nil {
+				err = fn(i, pt)
+				wipe(pt)
+			}
+			if err != nil {
+				failed.Store(true)
+				return err
+			}
+		}
+		return nil
+	}
+	// Below a few dozen values a goroutine costs more than it saves.
+	workers := min(runtime.GOMAXPROCS(0), len(ids)/32)
+	if workers <= 1 {
+		return work()
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// The raw values point into the mapped file: a damaged page
+			// must end as an error here too, not as a crash.
+			errs[w] = guarded(work)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Put seals value and stores it under bucket and id.

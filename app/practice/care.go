@@ -2,6 +2,7 @@ package practice
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -117,17 +118,27 @@ func (p *Practice) Consultations(ctx context.Context, patientID string) ([]patie
 		if err != nil {
 			return err
 		}
-		out = make([]patient.Consultation, 0, len(l.Consultations))
-		for _, id := range l.Consultations {
-			var c patient.Consultation
-			if err := tx.GetJSON(bConsultations, id, &c); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					continue
-				}
-				return err
+		// A long follow-up has thousands: they are decrypted on every core.
+		out = make([]patient.Consultation, len(l.Consultations))
+		found := make([]bool, len(out))
+		err = tx.GetMany(bConsultations, l.Consultations, func(i int, v []byte) error {
+			if err := json.Unmarshal(v, &out[i]); err != nil {
+				return &store.CorruptError{Where: bConsultations, Why: "a consultation cannot be decoded"}
 			}
-			out = append(out, c)
+			found[i] = true
+			return nil
+		})
+		if err != nil {
+			return err
 		}
+		j := 0
+		for i := range out {
+			if found[i] {
+				out[j] = out[i]
+				j++
+			}
+		}
+		out = out[:j]
 		return nil
 	})
 	slices.SortFunc(out, func(a, b patient.Consultation) int { return b.Date.Compare(a.Date) })
