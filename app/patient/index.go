@@ -3,6 +3,7 @@ package patient
 import (
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -301,20 +302,11 @@ func (ix *Index) rankLocked() {
 		}
 	}
 	sortParallel(fresh, ix.compareDocs)
-	order := make([]int32, 0, len(ix.order)+len(fresh))
-	i, j := 0, 0
-	for i < len(ix.order) || j < len(fresh) {
-		switch {
-		case j == len(fresh) || (i < len(ix.order) && ix.compareDocs(ix.order[i], fresh[j]) < 0):
-			if ix.docs[ix.order[i]].alive {
-				order = append(order, ix.order[i])
-			}
-			i++
-		default:
-			order = append(order, fresh[j])
-			j++
-		}
+	var alive func(int32) bool
+	if ix.dead > 0 {
+		alive = func(n int32) bool { return ix.docs[n].alive }
 	}
+	order := mergeSorted(ix.order, fresh, ix.compareDocs, alive)
 	rank := make([]int32, len(ix.docs))
 	for i := range rank {
 		rank[i] = -1 // removed: no entry of theirs survives the merge
@@ -343,29 +335,42 @@ func (ix *Index) mergeField(sorted, pending []entry) []entry {
 	if len(sorted) == 0 {
 		return pending
 	}
-	merged := make([]entry, 0, len(sorted)+len(pending))
-	i, j := 0, 0
-	keep := func(e entry) {
-		if ix.docs[e.doc].alive {
-			merged = append(merged, e)
+	var alive func(entry) bool
+	if ix.dead > 0 {
+		alive = func(e entry) bool { return ix.docs[e.doc].alive }
+	}
+	return mergeSorted(sorted, pending, ix.cmpEntry, alive)
+}
+
+// mergeSorted merges the sorted b into the sorted a, keeping only what
+// keep accepts (everything when keep is nil); on ties a comes first. Each
+// element of b finds its place in a by binary search and the runs of a in
+// between are copied whole, so a merge of a few new patients into a large
+// index costs a copy, not a comparison per entry.
+func mergeSorted[T any](a, b []T, cmp func(x, y T) int, keep func(T) bool) []T {
+	out := make([]T, 0, len(a)+len(b))
+	add := func(s []T) {
+		if keep == nil {
+			out = append(out, s...)
+			return
+		}
+		for _, x := range s {
+			if keep(x) {
+				out = append(out, x)
+			}
 		}
 	}
-	for i < len(sorted) && j < len(pending) {
-		if ix.cmpEntry(sorted[i], pending[j]) <= 0 {
-			keep(sorted[i])
-			i++
-		} else {
-			keep(pending[j])
-			j++
+	i := 0
+	for _, y := range b {
+		k := i + sort.Search(len(a)-i, func(k int) bool { return cmp(a[i+k], y) > 0 })
+		add(a[i:k])
+		i = k
+		if keep == nil || keep(y) {
+			out = append(out, y)
 		}
 	}
-	for ; i < len(sorted); i++ {
-		keep(sorted[i])
-	}
-	for ; j < len(pending); j++ {
-		keep(pending[j])
-	}
-	return merged
+	add(a[i:])
+	return out
 }
 
 // queryTerms folds a query into terms. A term of digits and separators

@@ -110,6 +110,14 @@ func (p *Practice) Acts(ctx context.Context) ([]billing.Act, error) {
 	return acts, err
 }
 
+// decodeJSON decodes a value of bucket, a damaged one as [store.ErrCorrupt].
+func decodeJSON(bucket string, v []byte, x any) error {
+	if err := json.Unmarshal(v, x); err != nil {
+		return fmt.Errorf("decode %s: %w", bucket, store.ErrCorrupt)
+	}
+	return nil
+}
+
 // forEachJSON decodes every value of bucket.
 func forEachJSON[T any](tx *store.Tx, bucket string, fn func(T) error) error {
 	return tx.ForEach(bucket, func(_ store.ID, v []byte) error {
@@ -626,27 +634,36 @@ func (p *Practice) Receipts(ctx context.Context, year int, names bool) ([]billin
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
+		// In chunks, so that memory stays flat whatever the year holds;
+		// each chunk is decrypted on every core.
+		const chunk = 2048
+		for len(ids) > 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			var ps []billing.Payment
-			if err := tx.GetJSON(bNotePayments, id, &ps); errors.Is(err, store.ErrNotFound) {
-				continue
-			} else if err != nil {
+			part := ids[:min(chunk, len(ids))]
+			ids = ids[len(part):]
+			pays := make([][]billing.Payment, len(part))
+			notes := make([]billing.Note, len(part))
+			err := tx.GetMany(bNotePayments, part, func(i int, v []byte) error {
+				return decodeJSON(bNotePayments, v, &pays[i])
+			})
+			if err == nil {
+				err = tx.GetMany(bNotes, part, func(i int, v []byte) error { return decodeJSON(bNotes, v, &notes[i]) })
+			}
+			if err != nil {
 				return err
 			}
-			var n billing.Note
-			if err := tx.GetJSON(bNotes, id, &n); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			ref := billing.PatientRef(n.PatientID)
-			if names && n.PatientName != "" {
-				ref = n.PatientName
-			}
-			for _, pay := range ps {
-				if strings.HasPrefix(pay.Date, prefix) {
-					out = append(out, billing.Receipt{Payment: pay, NoteDate: n.Date, PatientRef: ref})
+			for i, ps := range pays {
+				n := &notes[i]
+				ref := billing.PatientRef(n.PatientID)
+				if names && n.PatientName != "" {
+					ref = n.PatientName
+				}
+				for _, pay := range ps {
+					if strings.HasPrefix(pay.Date, prefix) {
+						out = append(out, billing.Receipt{Payment: pay, NoteDate: n.Date, PatientRef: ref})
+					}
 				}
 			}
 		}
