@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -164,9 +165,17 @@ func (t *Tx) GetMany(bucket string, ids []ID, fn func(i int, value []byte) error
 	if err != nil || b == nil {
 		return err
 	}
+	// Looked up in key order, the pages are read in file order as far as
+	// the tree allows, which the kernel's read-ahead rewards when they are
+	// not in memory yet.
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return bytes.Compare(ids[x][:], ids[y][:]) })
 	raws := make([][]byte, len(ids))
-	for i, id := range ids {
-		raws[i] = b.Get(id[:])
+	for _, i := range order {
+		raws[i] = b.Get(ids[i][:])
 	}
 	var next atomic.Int64
 	var failed atomic.Bool

@@ -19,12 +19,16 @@ type Cents int64
 
 // String formats c the French way: "1 234,50 €" without the thousands
 // space (FEC and CSV want none): "1234,50".
-func (c Cents) String() string {
-	sign := ""
+func (c Cents) String() string { return string(c.append(nil)) }
+
+// append adds c, written as String does, to b.
+func (c Cents) append(b []byte) []byte {
 	if c < 0 {
-		sign, c = "-", -c
+		b, c = append(b, '-'), -c
 	}
-	return fmt.Sprintf("%s%d,%02d", sign, c/100, c%100)
+	b = strconv.AppendInt(b, int64(c/100), 10)
+	b = append(b, ',', byte('0'+c%100/10), byte('0'+c%10))
+	return b
 }
 
 // Euros formats c for a document: "1 234,50 €".

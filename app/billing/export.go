@@ -22,7 +22,7 @@ type Receipt struct {
 // SortReceipts puts receipts in date order, then in the order they were
 // recorded.
 func SortReceipts(rs []Receipt) {
-	slices.SortStableFunc(rs, func(a, b Receipt) int {
+	slices.SortFunc(rs, func(a, b Receipt) int {
 		if c := strings.Compare(a.Date, b.Date); c != 0 {
 			return c
 		}
@@ -91,25 +91,40 @@ func fecDate(iso string) string { return strings.ReplaceAll(iso, "-", "") }
 func WriteFEC(w io.Writer, receipts []Receipt) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(strings.Join(FECColumns, "|") + "\r\n")
+	var buf []byte
 	for i, r := range receipts {
 		journal, jlib, account, alib := "BQ", "Banque", AccountBank, "Banque"
 		if r.Method == Cash {
 			journal, jlib, account, alib = "CA", "Caisse", AccountCash, "Caisse"
 		}
-		num := strconv.Itoa(i + 1)
 		date := fecDate(r.Date)
-		lib := "Honoraires note " + r.Number
 		debit, credit := r.Amount, Cents(0)
 		if r.Amount < 0 {
 			debit, credit = 0, -r.Amount
 		}
-		line := func(acc, accLib string, d, c Cents) {
-			f := []string{journal, jlib, num, date, acc, accLib, "", "", r.Number, fecDate(r.NoteDate), lib,
-				d.String(), c.String(), "", "", date, "", "", date, r.Method.French(), "", r.PatientRef}
-			bw.WriteString(strings.Join(f, "|") + "\r\n")
+		// Fields 11 and 12 (Debit, Credit) are written from the amounts.
+		f := [22]string{journal, jlib, strconv.Itoa(i + 1), date, account, alib, "", "", r.Number, fecDate(r.NoteDate),
+			"Honoraires note " + r.Number, "", "", "", "", date, "", "", date, r.Method.French(), "", r.PatientRef}
+		line := func(d, c Cents) {
+			buf = buf[:0]
+			for k := range f {
+				if k > 0 {
+					buf = append(buf, '|')
+				}
+				switch k {
+				case 11:
+					buf = d.append(buf)
+				case 12:
+					buf = c.append(buf)
+				default:
+					buf = append(buf, f[k]...)
+				}
+			}
+			bw.Write(append(buf, '\r', '\n'))
 		}
-		line(account, alib, debit, credit)
-		line(AccountFees, "Honoraires", credit, debit)
+		line(debit, credit)
+		f[4], f[5] = AccountFees, "Honoraires"
+		line(credit, debit)
 	}
 	return bw.Flush()
 }

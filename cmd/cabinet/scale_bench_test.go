@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,8 +134,10 @@ func openScale(b *testing.B, dir string) *practice.Practice {
 // process's own memory is the anonymous part (RssAnon), which the kernel
 // keeps no peak of, so it is sampled.
 type memPeak struct {
-	stop chan struct{}
-	done chan float64
+	stop      chan struct{}
+	done      chan float64
+	once      sync.Once
+	anon, hwm float64
 }
 
 func startMemPeak() *memPeak {
@@ -160,8 +163,11 @@ func startMemPeak() *memPeak {
 // peaks returns the peak anonymous memory and the kernel's peak resident
 // size (file pages included), in MB.
 func (m *memPeak) peaks() (anon, hwm float64) {
-	close(m.stop)
-	return <-m.done, procStatusMB("VmHWM:")
+	m.once.Do(func() {
+		close(m.stop)
+		m.anon, m.hwm = <-m.done, procStatusMB("VmHWM:")
+	})
+	return m.anon, m.hwm
 }
 
 func procStatusMB(field string) float64 {
