@@ -251,6 +251,11 @@ type Payment struct {
 	Amount   Cents     `json:"amount"`
 	Method   Method    `json:"method"`
 	Recorded time.Time `json:"recorded"`
+	// Copied from the note when the payment is recorded, so that the
+	// accounting exports need not read the note (empty in payments
+	// recorded before version 0.2, for which they read it).
+	IssuedOn  string `json:"issued_on,omitempty"`  // the note's date
+	PatientID string `json:"patient_id,omitempty"` // the note's patient record
 }
 
 // Status of a note, derived from its payments and credit notes.

@@ -457,7 +457,7 @@ func (p *Practice) payInTx(tx *store.Tx, id store.ID, s *NoteState, amount billi
 		return msg.New("Le règlement ne peut pas précéder la note.", "The payment cannot be before the note.")
 	}
 	pay := billing.Payment{ID: store.NewID().String(), NoteID: n.ID, Number: n.Number, Date: date, Amount: amount,
-		Method: method, Recorded: p.now().UTC()}
+		Method: method, Recorded: p.now().UTC(), IssuedOn: n.Date, PatientID: n.PatientID}
 	s.Payments = append(s.Payments, pay)
 	if err := tx.PutJSON(bNotePayments, id, s.Payments); err != nil {
 		return err
@@ -654,15 +654,28 @@ func (p *Practice) Receipts(ctx context.Context, year int, names bool) ([]billin
 			part := ids[:min(chunk, len(ids))]
 			ids = ids[len(part):]
 			pays := make([][]billing.Payment, len(part))
-			// Only the note's date and patient go into a receipt: decoding
-			// the rest (lines, practitioner) would be most of the cost.
-			notes := make([]noteHead, len(part))
 			err := tx.GetMany(bNotePayments, part, func(i int, v []byte) error {
 				return decodeJSON(bNotePayments, v, &pays[i])
 			})
-			if err == nil {
-				err = tx.GetMany(bNotes, part, func(i int, v []byte) error { return decodeJSON(bNotes, v, &notes[i]) })
+			if err != nil {
+				return err
 			}
+			// A payment carries its note's date and patient; the note is
+			// read only for the patient's name, or for a payment recorded
+			// before payments carried them. Only its date and patient go
+			// into a receipt: decoding the rest would be most of the cost.
+			notes := make([]noteHead, len(part))
+			var need []int
+			var needIDs []store.ID
+			for i, ps := range pays {
+				if names || slices.ContainsFunc(ps, func(p billing.Payment) bool { return p.IssuedOn == "" || p.PatientID == "" }) {
+					need = append(need, i)
+					needIDs = append(needIDs, part[i])
+				} else if len(ps) > 0 {
+					notes[i] = noteHead{Date: ps[0].IssuedOn, PatientID: ps[0].PatientID}
+				}
+			}
+			err = tx.GetMany(bNotes, needIDs, func(k int, v []byte) error { return decodeJSON(bNotes, v, &notes[need[k]]) })
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package practice
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/cabinet-sante/cabinet/app/billing"
@@ -32,8 +33,30 @@ func TestYearExportsOfAVaultWrittenBeforeThePaymentDayIndex(t *testing.T) {
 		t.Fatalf("2026 receipts: %+v", want)
 	}
 
-	// Make it a vault of the version before the index.
+	if want[0].PatientRef != billing.PatientRef(h.ID) {
+		t.Fatalf("receipt reference %q, want %q", want[0].PatientRef, billing.PatientRef(h.ID))
+	}
+
+	// Make it a vault of the version before the index, whose payments did
+	// not carry their note's date and patient.
 	err = p.vault.Update(func(tx *store.Tx) error {
+		lists := map[store.ID][]billing.Payment{}
+		if err := tx.ForEach(bNotePayments, func(id store.ID, v []byte) error {
+			var ps []billing.Payment
+			err := json.Unmarshal(v, &ps)
+			for i := range ps {
+				ps[i].IssuedOn, ps[i].PatientID = "", ""
+			}
+			lists[id] = ps
+			return err
+		}); err != nil {
+			return err
+		}
+		for id, ps := range lists {
+			if err := tx.PutJSON(bNotePayments, id, ps); err != nil {
+				return err
+			}
+		}
 		var keys []store.ID
 		if err := tx.ForEach(bPayDays, func(id store.ID, _ []byte) error { keys = append(keys, id); return nil }); err != nil {
 			return err
@@ -64,7 +87,8 @@ func TestYearExportsOfAVaultWrittenBeforeThePaymentDayIndex(t *testing.T) {
 		t.Fatalf("after the upgrade: %d receipts, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if got[i].Payment.ID != want[i].Payment.ID || got[i].Amount != want[i].Amount || got[i].NoteDate != want[i].NoteDate {
+		if got[i].Payment.ID != want[i].Payment.ID || got[i].Amount != want[i].Amount || got[i].NoteDate != want[i].NoteDate ||
+			got[i].PatientRef != want[i].PatientRef {
 			t.Errorf("receipt %d: %+v, want %+v", i, got[i], want[i])
 		}
 	}
