@@ -219,6 +219,41 @@ func (ix *Index) PutAll(ps []Patient) {
 	ix.mergeLocked()
 }
 
+// Load adds patients during a bulk load (an import). Merges are put off
+// while the pending entries are few next to the sorted ones, so loading n
+// patients costs about n log n instead of a merge of the whole index every
+// few thousand patients. Searches stay right meanwhile, only slower; Flush
+// ends the load.
+func (ix *Index) Load(ps []Patient) {
+	toks := make([][]token, len(ps))
+	parallel(len(ps), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			toks[i] = tokens(ps[i])
+		}
+	})
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for i := range ps {
+		ix.addLocked(ps[i].ID, toks[i])
+	}
+	sorted := 0
+	for f := range nFields {
+		sorted += len(ix.sorted[f])
+	}
+	if ix.npend > max(mergeAt, sorted/4) {
+		ix.mergeLocked()
+	}
+}
+
+// Flush merges what Load left pending.
+func (ix *Index) Flush() {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.npend > 0 || ix.dead > 0 {
+		ix.mergeLocked()
+	}
+}
+
 // parallel splits [0, n) into one range per CPU and runs fn on each.
 func parallel(n int, fn func(lo, hi int)) {
 	w := runtime.GOMAXPROCS(0)

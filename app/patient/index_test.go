@@ -278,3 +278,44 @@ func TestSearchAgreesWithBruteForceThroughUpdates(t *testing.T) {
 		t.Fatalf("Len = %d, want %d", ix.Len(), len(live))
 	}
 }
+
+// A bulk load through Load gives the same answers as the brute force
+// while it runs (entries pending) and after Flush, edits included.
+func TestLoadAgreesWithBruteForceDuringAndAfterABulkLoad(t *testing.T) {
+	all := synthetic(20000, 3)
+	live := map[string]Patient{}
+	ix := NewIndex()
+	queries := []string{"d", "dup", "dupont1", "m j", "gall", "hel", "19", "06 1", "marie jean"}
+	check := func(step string) {
+		t.Helper()
+		for _, q := range queries {
+			for _, limit := range []int{1, 50} {
+				if got, want := ix.Search(q, limit), bruteForce(live, q, limit); !slices.Equal(got, want) {
+					t.Fatalf("%s: Search(%q, %d)\n got %v\nwant %v", step, q, limit, got, want)
+				}
+			}
+		}
+	}
+	for i := 0; i < len(all); i += 500 {
+		part := slices.Clone(all[i : i+500])
+		if i > 0 {
+			part[0] = all[i-1] // an edit of a patient already loaded
+			part[0].FirstNames = "Zoé"
+		}
+		ix.Load(part)
+		for _, p := range part {
+			live[p.ID] = p
+		}
+		if i == 9000 {
+			if ix.npend <= mergeAt {
+				t.Fatalf("%d entries pending mid-load: the load merges as often as Put", ix.npend)
+			}
+			check("during the load")
+		}
+	}
+	ix.Flush()
+	check("after Flush")
+	if ix.npend != 0 || ix.Len() != len(live) {
+		t.Fatalf("after Flush: %d pending, Len %d, want 0 and %d", ix.npend, ix.Len(), len(live))
+	}
+}

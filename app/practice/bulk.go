@@ -28,6 +28,7 @@ const ImportBatch = 500
 func (p *Practice) Import(ctx context.Context, next func() (Record, bool), progress func(done int)) (int, error) {
 	done := 0
 	now := p.now().UTC()
+	defer p.index.Flush()
 	for {
 		if err := ctx.Err(); err != nil {
 			return done, err
@@ -61,9 +62,7 @@ func (p *Practice) Import(ctx context.Context, next func() (Record, bool), progr
 		if err != nil {
 			return done, err
 		}
-		for _, pt := range added {
-			p.index.Put(pt)
-		}
+		p.index.Load(added)
 		done += len(batch)
 		if progress != nil {
 			progress(done)
@@ -150,8 +149,11 @@ func (p *Practice) ImportAll(ctx context.Context, ps []patient.Patient, source s
 	if err != nil {
 		return 0, err
 	}
-	for _, r := range recs {
-		p.index.Put(r.Patient)
+	added := make([]patient.Patient, len(recs))
+	for i, r := range recs {
+		added[i] = r.Patient
 	}
+	p.index.Load(added)
+	p.index.Flush()
 	return len(recs), nil
 }

@@ -86,8 +86,9 @@ func (c *cabinet) insert(ps []patient.Patient) error {
 		if err != nil {
 			return err
 		}
-		c.ix.PutAll(part)
+		c.ix.Load(part)
 	}
+	c.ix.Flush()
 	return nil
 }
 
@@ -297,8 +298,9 @@ func (p *plain) insert(ps []patient.Patient) error {
 		if err != nil {
 			return err
 		}
-		p.ix.PutAll(part)
+		p.ix.Load(part)
 	}
+	p.ix.Flush()
 	return nil
 }
 
