@@ -23,12 +23,7 @@ import (
 
 // size is the number of patients of the comparison;
 // CABINET_BENCH_PATIENTS overrides it.
-func size() int {
-	if n, err := strconv.Atoi(os.Getenv("CABINET_BENCH_PATIENTS")); err == nil && n > 0 {
-		return n
-	}
-	return 100_000
-}
+func size() int { return envInt("CABINET_BENCH_PATIENTS", 100_000) }
 
 func patients(n int) []patient.Patient {
 	out := make([]patient.Patient, 0, n)
@@ -50,7 +45,17 @@ type engine interface {
 	close()
 }
 
-const batch = 500
+// batch is how many records one transaction inserts: 10,000, as in the
+// prototype the issue measured; CABINET_BENCH_BATCH changes it (Cabinet's
+// own imports commit every 500).
+var batch = envInt("CABINET_BENCH_BATCH", 10_000)
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 // --- Cabinet: sealed values, in-memory index built at unlock ---
 
