@@ -438,13 +438,15 @@ func (p *Practice) Pay(ctx context.Context, number string, amount billing.Cents,
 		if s, err = p.stateInTx(tx, id, n); err != nil {
 			return err
 		}
-		return p.payInTx(tx, id, &s, amount, method, date)
+		return p.payInTx(tx, id, &s, amount, method, date, nil)
 	})
 	return s, err
 }
 
-// payInTx records a payment on the note whose state is s.
-func (p *Practice) payInTx(tx *store.Tx, id store.ID, s *NoteState, amount billing.Cents, method billing.Method, date string) error {
+// payInTx records a payment on the note whose state is s. With days, the
+// note is added to days[date] for the caller to index in one write per day
+// (bulk loads); otherwise the day index is written at once.
+func (p *Practice) payInTx(tx *store.Tx, id store.ID, s *NoteState, amount billing.Cents, method billing.Method, date string, days map[string][]store.ID) error {
 	n := s.Note
 	switch {
 	case n.Kind == billing.Credit:
@@ -462,7 +464,9 @@ func (p *Practice) payInTx(tx *store.Tx, id store.ID, s *NoteState, amount billi
 	if err := tx.PutJSON(bNotePayments, id, s.Payments); err != nil {
 		return err
 	}
-	if err := addPayDay(tx, date, id); err != nil {
+	if days != nil {
+		days[date] = append(days[date], id)
+	} else if err := addPayDay(tx, date, id); err != nil {
 		return err
 	}
 	s.Paid += amount
@@ -496,6 +500,7 @@ func (p *Practice) ImportNotes(ctx context.Context, notes []NoteImport, progress
 		}
 		batch := notes[done:min(len(notes), done+ImportBatch)]
 		err := p.vault.Update(func(tx *store.Tx) error {
+			days := map[string][]store.ID{}
 			for _, ni := range batch {
 				n, err := p.buildNote(tx, ni.Request)
 				if err != nil {
@@ -511,12 +516,12 @@ func (p *Practice) ImportNotes(ctx context.Context, notes []NoteImport, progress
 					if pay.Percent > 0 {
 						amount = n.Total * billing.Cents(pay.Percent) / 100
 					}
-					if err := p.payInTx(tx, id, &s, amount, pay.Method, pay.Date); err != nil {
+					if err := p.payInTx(tx, id, &s, amount, pay.Method, pay.Date, days); err != nil {
 						return err
 					}
 				}
 			}
-			return nil
+			return addPayDays(tx, days)
 		})
 		if err != nil {
 			return done, fmt.Errorf("note %d: %w", done+1, err)

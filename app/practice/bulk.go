@@ -51,11 +51,15 @@ func (p *Practice) Import(ctx context.Context, next func() (Record, bool), progr
 		var added []patient.Patient
 		err := p.vault.Update(func(tx *store.Tx) error {
 			added = added[:0]
+			days := map[store.ID][]store.ID{}
 			for i := range batch {
-				if err := p.importOne(tx, &batch[i], now); err != nil {
+				if err := p.importOne(tx, &batch[i], now, days); err != nil {
 					return fmt.Errorf("record %d: %w", done+i+1, err)
 				}
 				added = append(added, batch[i].Patient)
+			}
+			if err := p.addToDays(tx, days); err != nil {
+				return err
 			}
 			return tx.Audit(store.AuditEntry{Actor: p.actor, Action: "patient.import", Detail: fmt.Sprintf("count=%d", len(batch))})
 		})
@@ -70,7 +74,9 @@ func (p *Practice) Import(ctx context.Context, next func() (Record, bool), progr
 	}
 }
 
-func (p *Practice) importOne(tx *store.Tx, r *Record, now time.Time) error {
+// importOne writes one record; its appointments' agenda days are gathered
+// in days for the caller to write once per day.
+func (p *Practice) importOne(tx *store.Tx, r *Record, now time.Time, days map[store.ID][]store.ID) error {
 	pid := store.NewID()
 	r.Patient.ID = pid.String()
 	if r.Patient.Created.IsZero() {
@@ -111,9 +117,8 @@ func (p *Practice) importOne(tx *store.Tx, r *Record, now time.Time) error {
 		if err := tx.PutJSON(bAppointments, id, a); err != nil {
 			return err
 		}
-		if err := p.addToDay(tx, a.Start, id); err != nil {
-			return err
-		}
+		key := dayKey(tx, a.Start)
+		days[key] = append(days[key], id)
 		l.Appointments = append(l.Appointments, id)
 	}
 	if len(l.Consultations)+len(l.Appointments) > 0 {
@@ -136,13 +141,17 @@ func (p *Practice) ImportAll(ctx context.Context, ps []patient.Patient, source s
 		recs[i] = Record{Patient: ps[i]}
 	}
 	err := p.vault.Update(func(tx *store.Tx) error {
+		days := map[store.ID][]store.ID{}
 		for i := range recs {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := p.importOne(tx, &recs[i], now); err != nil {
+			if err := p.importOne(tx, &recs[i], now, days); err != nil {
 				return fmt.Errorf("record %d: %w", i+1, err)
 			}
+		}
+		if err := p.addToDays(tx, days); err != nil {
+			return err
 		}
 		return tx.Audit(store.AuditEntry{Actor: p.actor, Action: "patient.import", Detail: fmt.Sprintf("count=%d source=%s", len(recs), source)})
 	})

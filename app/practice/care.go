@@ -231,6 +231,20 @@ func (p *Practice) addToDay(tx *store.Tx, t time.Time, id store.ID) error {
 	return tx.PutJSON(bDays, key, append(ids, id))
 }
 
+// addToDays adds appointments to their agenda days, one write per day.
+func (p *Practice) addToDays(tx *store.Tx, days map[store.ID][]store.ID) error {
+	for key, add := range days {
+		ids, err := p.dayList(tx, key)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutJSON(bDays, key, append(ids, add...)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (p *Practice) removeFromDay(tx *store.Tx, t time.Time, id store.ID) error {
 	key := dayKey(tx, t)
 	ids, err := p.dayList(tx, key)

@@ -43,6 +43,24 @@ func addPayDay(tx *store.Tx, date string, id store.ID) error {
 	return tx.PutJSON(bPayDays, payDayKey(tx, date), append(ids, id))
 }
 
+// addPayDays adds many notes to the day index, one write per day: a bulk
+// load of a busy day would otherwise rewrite that day's list once per
+// payment.
+func addPayDays(tx *store.Tx, days map[string][]store.ID) error {
+	for date, ids := range days {
+		have, err := payDay(tx, date)
+		if err != nil {
+			return err
+		}
+		merged := append(have, ids...)
+		slices.SortFunc(merged, func(a, b store.ID) int { return bytes.Compare(a[:], b[:]) })
+		if err := tx.PutJSON(bPayDays, payDayKey(tx, date), slices.Compact(merged)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // paidIn returns the ids of the notes with a payment dated in year, each
 // once, in date order.
 func paidIn(tx *store.Tx, year int) ([]store.ID, error) {
@@ -94,16 +112,8 @@ func (p *Practice) migrate() error {
 		if err != nil {
 			return err
 		}
-		for date, ids := range days {
-			have, err := payDay(tx, date)
-			if err != nil {
-				return err
-			}
-			merged := append(have, ids...)
-			slices.SortFunc(merged, func(a, b store.ID) int { return bytes.Compare(a[:], b[:]) })
-			if err := tx.PutJSON(bPayDays, payDayKey(tx, date), slices.Compact(merged)); err != nil {
-				return err
-			}
+		if err := addPayDays(tx, days); err != nil {
+			return err
 		}
 		return tx.Put(bSettings, tx.NamedID(payDaysReady), []byte(`{"done":true}`))
 	})
