@@ -94,6 +94,9 @@ func LoadIndex(b []byte) (*Index, error) {
 		return nil, ErrBadSnapshot
 	}
 	ix := &Index{byID: make(map[string]int32, n), docs: make([]doc, n), order: make([]int32, n), rank: make([]int32, n)}
+	// Tokens are cut from slabs rather than allocated per patient: a
+	// million small allocations cost more than the decoding.
+	var slab []token
 	for i := range n {
 		id, ok := str()
 		if !ok {
@@ -103,7 +106,14 @@ func LoadIndex(b []byte) (*Index, error) {
 		if !ok {
 			return nil, ErrBadSnapshot
 		}
-		toks := make([]token, nt)
+		if nt > len(b)-p {
+			return nil, ErrBadSnapshot
+		}
+		if nt > len(slab) {
+			slab = make([]token, max(nt, 1<<14))
+		}
+		toks := slab[:nt:nt]
+		slab = slab[nt:]
 		for k := range toks {
 			if p >= len(b) || b[p] >= nFields {
 				return nil, ErrBadSnapshot
