@@ -133,32 +133,56 @@ func LoadIndex(b []byte) (*Index, error) {
 				return nil, ErrBadSnapshot
 			}
 		}
-		if _, dup := ix.byID[id]; dup {
-			return nil, ErrBadSnapshot
-		}
 		ix.docs[i] = doc{id: id, toks: toks, alive: true}
-		ix.byID[id] = int32(i)
 		ix.order[i], ix.rank[i] = int32(i), int32(i)
 	}
+	// The id map is filled on another core while the entries are read.
+	dup := make(chan bool, 1)
+	go func() {
+		for i := range ix.docs {
+			id := ix.docs[i].id
+			if _, ok := ix.byID[id]; ok {
+				dup <- true
+				return
+			}
+			ix.byID[id] = int32(i)
+		}
+		dup <- false
+	}()
+	if err := ix.loadEntries(uv, str, func() int { return len(b) - p }, n); err != nil {
+		<-dup
+		return nil, err
+	}
+	if <-dup {
+		return nil, ErrBadSnapshot
+	}
+	if p != len(b) {
+		return nil, ErrBadSnapshot
+	}
+	return ix, nil
+}
+
+// loadEntries reads the sorted entries of each field class.
+func (ix *Index) loadEntries(uv func() (int, bool), str func() (string, bool), left func() int, n int) error {
 	for f := range nFields {
 		ne, ok := uv()
 		if !ok {
-			return nil, ErrBadSnapshot
+			return ErrBadSnapshot
 		}
-		if ne > len(b)-p {
-			return nil, ErrBadSnapshot
+		if ne > left() {
+			return ErrBadSnapshot
 		}
 		es := make([]entry, ne)
 		for i := 0; i < ne; {
 			tok, ok1 := str()
 			run, ok2 := uv()
 			if !ok1 || !ok2 || run == 0 || run > ne-i {
-				return nil, ErrBadSnapshot
+				return ErrBadSnapshot
 			}
 			for range run {
 				d, ok := uv()
 				if !ok || d >= n {
-					return nil, ErrBadSnapshot
+					return ErrBadSnapshot
 				}
 				es[i] = entry{tok: tok, doc: int32(d)}
 				i++
@@ -166,10 +190,7 @@ func LoadIndex(b []byte) (*Index, error) {
 		}
 		ix.sorted[f] = es
 	}
-	if p != len(b) {
-		return nil, ErrBadSnapshot
-	}
-	return ix, nil
+	return nil
 }
 
 // ReplaceWith makes ix hold what o holds (o must not be used after).
