@@ -205,18 +205,7 @@ func (ix *Index) Put(p Patient) {
 // PutAll adds many patients at once (at unlock): tokens are computed on
 // every CPU and each field class is sorted once, in parallel.
 func (ix *Index) PutAll(ps []Patient) {
-	toks := make([][]token, len(ps))
-	parallel(len(ps), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			toks[i] = tokens(ps[i])
-		}
-	})
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	for i := range ps {
-		ix.addLocked(ps[i].ID, toks[i])
-	}
-	ix.mergeLocked()
+	ix.addAll(ps, func() bool { return true })
 }
 
 // Load adds patients during a bulk load (an import). Merges are put off
@@ -225,6 +214,18 @@ func (ix *Index) PutAll(ps []Patient) {
 // few thousand patients. Searches stay right meanwhile, only slower; Flush
 // ends the load.
 func (ix *Index) Load(ps []Patient) {
+	ix.addAll(ps, func() bool {
+		sorted := 0
+		for f := range nFields {
+			sorted += len(ix.sorted[f])
+		}
+		return ix.npend > max(mergeAt, sorted/4)
+	})
+}
+
+// addAll tokenises ps on every CPU, adds them, and merges when merge (run
+// under the lock) says so.
+func (ix *Index) addAll(ps []Patient, merge func() bool) {
 	toks := make([][]token, len(ps))
 	parallel(len(ps), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -236,11 +237,7 @@ func (ix *Index) Load(ps []Patient) {
 	for i := range ps {
 		ix.addLocked(ps[i].ID, toks[i])
 	}
-	sorted := 0
-	for f := range nFields {
-		sorted += len(ix.sorted[f])
-	}
-	if ix.npend > max(mergeAt, sorted/4) {
+	if merge() {
 		ix.mergeLocked()
 	}
 }
