@@ -368,14 +368,7 @@ func TestNumberingSurvivesACrash(t *testing.T) {
 		cmd.Process.Kill() // SIGKILL: no cleanup, mid-transaction or not
 		cmd.Wait()
 	}
-	p, err := Open(dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if err := p.Unlock(pass); err != nil {
-		t.Fatal(err)
-	}
+	p = reopen(t, dir)
 	notes, err := p.Notes(context.Background(), NoteFilter{})
 	if err != nil {
 		t.Fatal(err)

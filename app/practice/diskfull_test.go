@@ -58,14 +58,7 @@ func TestDiskFullDuringExportKeepsTheVault(t *testing.T) {
 		t.Fatalf("the failed export left %v", left)
 	}
 
-	p, err := Open(dir, opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if err := p.Unlock(pass); err != nil {
-		t.Fatal(err)
-	}
+	p = reopen(t, dir)
 	if err := p.CheckVault(); err != nil {
 		t.Fatalf("vault after the failed export: %v", err)
 	}

@@ -33,6 +33,20 @@ func fresh(t *testing.T) *Practice {
 	return p
 }
 
+// reopen opens and unlocks the practice in dir, closed when the test ends.
+func reopen(t *testing.T, dir string) *Practice {
+	t.Helper()
+	p, err := Open(dir, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	if err := p.Unlock(pass); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func helene() patient.Patient {
 	return patient.Patient{
 		BirthName: "Dupont-Lefèvre", FirstNames: "Hélène", BirthDate: "1972-09-14", Sex: patient.Female,
