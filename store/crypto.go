@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -63,7 +64,11 @@ func randomBytes(n int) []byte {
 
 // associatedData binds a sealed value to where it lives.
 func associatedData(bucket string, key []byte) []byte {
-	ad := make([]byte, 0, 32+len(bucket)+len(key))
+	return appendAssociatedData(make([]byte, 0, 32+len(bucket)+len(key)), bucket, key)
+}
+
+// appendAssociatedData appends what associatedData returns to ad.
+func appendAssociatedData(ad []byte, bucket string, key []byte) []byte {
 	ad = append(ad, "cabinet/v1\x00"...)
 	ad = binary.BigEndian.AppendUint16(ad, SchemaVersion)
 	ad = binary.BigEndian.AppendUint16(ad, uint16(len(bucket)))
@@ -90,14 +95,20 @@ func seal(key, plaintext, ad []byte) []byte {
 // open decrypts a value made by seal. Any change to the value, the key or the
 // associated data gives errOpen.
 func open(key, sealed, ad []byte) ([]byte, error) {
-	if len(sealed) < 1+nonceSize+chacha20poly1305.Overhead || sealed[0] != sealVersion {
-		return nil, errOpen
-	}
 	aead, err := chacha20poly1305.NewX(key)
 	if err != nil {
 		return nil, err
 	}
-	pt, err := aead.Open(nil, sealed[1:1+nonceSize], sealed[1+nonceSize:], ad)
+	return openWith(aead, nil, sealed, ad)
+}
+
+// openWith is open with the cipher made once, decrypting into dst's
+// storage, for passes over many values (a backup's check).
+func openWith(aead cipher.AEAD, dst, sealed, ad []byte) ([]byte, error) {
+	if len(sealed) < 1+nonceSize+chacha20poly1305.Overhead || sealed[0] != sealVersion {
+		return nil, errOpen
+	}
+	pt, err := aead.Open(dst, sealed[1:1+nonceSize], sealed[1+nonceSize:], ad)
 	if err != nil {
 		return nil, errOpen
 	}
