@@ -107,17 +107,7 @@ func TestCompactShrinksTheFileAndKeepsEveryValue(t *testing.T) {
 	if _, err := os.Stat(v.Path() + ".compact"); !os.IsNotExist(err) {
 		t.Fatal("the compaction copy was left behind")
 	}
-	v2, err := Open(dir, testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v2.Close()
-	if err := v2.Unlock(testPass); err != nil {
-		t.Fatal(err)
-	}
-	if err := v2.Check(); err != nil {
-		t.Fatal(err)
-	}
+	openChecked(t, dir, "compaction")
 }
 
 // TestDiskFullDuringCompactLeavesTheVaultWhole: the copy cannot fit, the
@@ -161,18 +151,8 @@ func TestDiskFullDuringCompactLeavesTheVaultWhole(t *testing.T) {
 	if st2.Size() != st.Size() {
 		t.Fatalf("the vault file changed size: %d -> %d", st.Size(), st2.Size())
 	}
-	v, err := Open(dir, testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	if err := v.Unlock(testPass); err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Check(); err != nil {
-		t.Fatalf("vault damaged by a failed compaction: %v", err)
-	}
-	err = v.View(func(tx *Tx) error {
+	v := openChecked(t, dir, "a failed compaction")
+	err := v.View(func(tx *Tx) error {
 		if n := tx.Count("records"); n != len(kept) {
 			return fmt.Errorf("%d records, want %d", n, len(kept))
 		}

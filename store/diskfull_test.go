@@ -45,17 +45,7 @@ func TestDiskFullIsAClearErrorAndLosesNothing(t *testing.T) {
 	if acked == 0 || !strings.Contains(last, "disk is full") {
 		t.Fatalf("child acked %d writes, last %q\n%s", acked, last, out)
 	}
-	v, err = Open(dir, testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	if err := v.Unlock(testPass); err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Check(); err != nil {
-		t.Fatalf("vault damaged by the full disk: %v", err)
-	}
+	v = openChecked(t, dir, "the full disk")
 	err = v.View(func(tx *Tx) error {
 		for i := 1; i <= acked; i++ {
 			if _, err := tx.Get("fill", tx.NamedID(fmt.Sprint("value ", i))); err != nil {
@@ -152,15 +142,5 @@ func TestDiskFullDuringBackupLeavesNoHalfFile(t *testing.T) {
 	if left, _ := os.ReadDir(root); len(left) != 1 {
 		t.Errorf("temporary files left beside the backup: %v", left)
 	}
-	v, err = Open(dir, testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	if err := v.Unlock(testPass); err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Check(); err != nil {
-		t.Fatalf("vault after the failed backup: %v", err)
-	}
+	openChecked(t, dir, "the failed backup")
 }

@@ -32,6 +32,25 @@ func newVault(t *testing.T) (*Vault, string) {
 	return v, rk
 }
 
+// openChecked opens and unlocks the vault in dir, closed when the test
+// ends, and fails the test unless every value authenticates and the audit
+// journal verifies; after says what happened to it.
+func openChecked(t *testing.T, dir, after string) *Vault {
+	t.Helper()
+	v, err := Open(dir, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	if err := v.Unlock(testPass); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Check(); err != nil {
+		t.Fatalf("vault after %s: %v", after, err)
+	}
+	return v
+}
+
 func reopen(t *testing.T, v *Vault) *Vault {
 	t.Helper()
 	dir := v.Dir()
