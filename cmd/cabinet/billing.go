@@ -80,10 +80,7 @@ func cmdSettings(c *cli, args []string) error {
 		})
 	}
 	asJSON := fs.Bool("json", false, "JSON output")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	p, err := c.open()
+	p, err := c.parseOpen(fs, args)
 	if err != nil {
 		return err
 	}
@@ -193,10 +190,7 @@ func cmdInvoice(c *cli, args []string) error {
 		status := fs.String("status", "", "unpaid|partly-paid|paid|cancelled|credit")
 		pid := fs.String("patient", "", "only this patient")
 		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		p, err := c.open()
+		p, err := c.parseOpen(fs, args)
 		if err != nil {
 			return err
 		}
@@ -265,10 +259,7 @@ func cmdInvoice(c *cli, args []string) error {
 	case "unpaid":
 		fs := c.flags("invoice unpaid")
 		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		p, err := c.open()
+		p, err := c.parseOpen(fs, args)
 		if err != nil {
 			return err
 		}

@@ -258,6 +258,15 @@ func (c *cli) options() *practice.Options {
 	return &practice.Options{Store: testStore, Actor: "practitioner (cli)"}
 }
 
+// parseOpen parses a command that takes no positional argument, then
+// opens and unlocks the vault.
+func (c *cli) parseOpen(fs *flag.FlagSet, args []string) (*practice.Practice, error) {
+	if _, err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	return c.open()
+}
+
 // open opens and unlocks the vault.
 func (c *cli) open() (*practice.Practice, error) {
 	p, err := practice.Open(c.vault, c.options())

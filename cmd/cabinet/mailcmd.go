@@ -96,10 +96,7 @@ func cmdMail(c *cli, args []string) error {
 	case "check", "intake", "list":
 		asJSON := fs.Bool("json", false, "JSON output")
 		intakeOnly := fs.Bool("intake", false, "only messages waiting for a patient")
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		p, err := c.open()
+		p, err := c.parseOpen(fs, args)
 		if err != nil {
 			return err
 		}

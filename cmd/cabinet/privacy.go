@@ -85,10 +85,7 @@ func cmdRights(c *cli, args []string) error {
 		return nil
 	case "list":
 		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		p, err := c.open()
+		p, err := c.parseOpen(fs, args)
 		if err != nil {
 			return err
 		}
@@ -281,10 +278,7 @@ func cmdRestrict(c *cli, args []string) error {
 	fs := c.flags("restrict")
 	id := fs.String("patient", "", "patient id")
 	off := fs.Bool("lift", false, "lift the restriction")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	p, err := c.open()
+	p, err := c.parseOpen(fs, args)
 	if err != nil {
 		return err
 	}
@@ -378,10 +372,7 @@ func cmdBreach(c *cli, args []string) error {
 		return nil
 	case "list":
 		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		p, err := c.open()
+		p, err := c.parseOpen(fs, args)
 		if err != nil {
 			return err
 		}
@@ -453,10 +444,7 @@ func cmdConsentHistory(c *cli, args []string) error {
 func retentionPolicy(c *cli, args []string) error {
 	fs := c.flags("retention policy")
 	set := fs.String("set", "", "category=months, e.g. invoices=120")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	p, err := c.open()
+	p, err := c.parseOpen(fs, args)
 	if err != nil {
 		return err
 	}

@@ -114,10 +114,7 @@ func cmdSupport(c *cli, args []string) error {
 		fmt.Fprintf(c.stderr, c.t("Session terminée (%s), %d commande(s).\n", "Session ended (%s), %d command(s).\n"), l.EndReason, len(l.Commands))
 		return nil
 	case "key":
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		p, err := c.open()
+		p, err := c.parseOpen(fs, args)
 		if err != nil {
 			return err
 		}
@@ -176,10 +173,7 @@ func cmdSupport(c *cli, args []string) error {
 		return nil
 	case "log":
 		asJSON := fs.Bool("json", false, "JSON output")
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		p, err := c.open()
+		p, err := c.parseOpen(fs, args)
 		if err != nil {
 			return err
 		}

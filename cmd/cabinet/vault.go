@@ -145,10 +145,7 @@ func cmdAudit(c *cli, args []string) error {
 
 func cmdCompact(c *cli, args []string) error {
 	fs := c.flags("compact")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	p, err := c.open()
+	p, err := c.parseOpen(fs, args)
 	if err != nil {
 		return err
 	}
