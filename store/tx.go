@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // ID is a random record key. It carries no name, date or count.
@@ -151,9 +152,13 @@ func (t *Tx) Get(bucket string, id ID) ([]byte, error) {
 func (t *Tx) open(bucket string, key, raw []byte) ([]byte, error) {
 	pt, err := open(t.k.records, raw, associatedData(bucket, key))
 	if err != nil {
-		return nil, corrupt(fmt.Sprintf("bucket %s, key %x", bucket, key), "the value does not authenticate (changed, truncated or moved)")
+		return nil, notAuthentic(bucket, key)
 	}
 	return pt, nil
+}
+
+func notAuthentic(bucket string, key []byte) error {
+	return corrupt(fmt.Sprintf("bucket %s, key %x", bucket, key), "the value does not authenticate (changed, truncated or moved)")
 }
 
 // GetMany calls fn with the value of each of ids found in bucket, index i
@@ -288,14 +293,27 @@ func (t *Tx) ForEach(bucket string, fn func(id ID, value []byte) error) error {
 	if err != nil || b == nil {
 		return err
 	}
+	// One cipher and one buffer for the whole pass: a scan of a large
+	// bucket would otherwise allocate its whole size again.
+	aead, err := chacha20poly1305.NewX(t.k.records)
+	if err != nil {
+		return err
+	}
+	var buf, ad []byte
+	defer func() { wipe(buf[:cap(buf)]) }()
 	return b.ForEach(func(k, raw []byte) error {
 		if len(k) != len(ID{}) {
 			return corrupt(fmt.Sprintf("bucket %s", bucket), "a key has the wrong length")
 		}
-		pt, err := t.open(bucket, k, raw)
+		ad = appendAssociatedData(ad[:0], bucket, k)
+		pt, err := openWith(aead, buf[:0], raw, ad)
 		if err != nil {
-			return err
+			return notAuthentic(bucket, k)
 		}
+		if cap(pt) > cap(buf) {
+			wipe(buf[:cap(buf)]) // outgrown: the old storage held a value
+		}
+		buf = pt
 		err = fn(ID(k), pt)
 		wipe(pt)
 		return err
