@@ -223,12 +223,7 @@ func (p *Practice) dayList(tx *store.Tx, key store.ID) ([]store.ID, error) {
 }
 
 func (p *Practice) addToDay(tx *store.Tx, t time.Time, id store.ID) error {
-	key := dayKey(tx, t)
-	ids, err := p.dayList(tx, key)
-	if err != nil {
-		return err
-	}
-	return tx.PutJSON(bDays, key, append(ids, id))
+	return p.addToDays(tx, map[store.ID][]store.ID{dayKey(tx, t): {id}})
 }
 
 // addToDays adds appointments to their agenda days, one write per day.

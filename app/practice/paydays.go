@@ -36,11 +36,7 @@ func payDay(tx *store.Tx, date string) ([]store.ID, error) {
 
 // addPayDay records that note id was paid on date (YYYY-MM-DD).
 func addPayDay(tx *store.Tx, date string, id store.ID) error {
-	ids, err := payDay(tx, date)
-	if err != nil || slices.Contains(ids, id) {
-		return err
-	}
-	return tx.PutJSON(bPayDays, payDayKey(tx, date), append(ids, id))
+	return addPayDays(tx, map[string][]store.ID{date: {id}})
 }
 
 // addPayDays adds many notes to the day index, one write per day: a bulk
